@@ -1,0 +1,51 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// A whole file mapped read-only into memory. The bytes stay valid as long as the object lives;
+/// nothing is copied. Empty files are allowed and have an empty buffer.
+public final class MappedFile: @unchecked Sendable {
+  /// The path the file was opened with, used in every error about its content.
+  public let path: String
+  /// The file's bytes: `[count]`.
+  public let bytes: UnsafeRawBufferPointer
+  private let mapping: UnsafeMutableRawPointer?
+
+  public init(path: String) throws {
+    self.path = path
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw IOError.cannotOpen(path: path, reason: systemErrorMessage()) }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0 else {
+      throw IOError.cannotOpen(path: path, reason: systemErrorMessage())
+    }
+    guard (info.st_mode & S_IFMT) == S_IFREG else { throw IOError.notARegularFile(path: path) }
+    let size = Int(info.st_size)
+    if size == 0 {
+      mapping = nil
+      bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+      return
+    }
+    let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
+    guard let address, address != MAP_FAILED else {
+      throw IOError.cannotOpen(path: path, reason: "mmap failed: \(systemErrorMessage())")
+    }
+    mapping = address
+    bytes = UnsafeRawBufferPointer(start: address, count: size)
+  }
+
+  deinit {
+    if let mapping { munmap(mapping, bytes.count) }
+  }
+
+  /// Number of bytes in the file.
+  public var count: Int { bytes.count }
+
+  /// A bounds-checked reader over the whole file that keeps the mapping alive.
+  public func reader() -> ByteReader {
+    ByteReader(bytes, source: path, owner: self)
+  }
+}
