@@ -47,10 +47,9 @@ public final class ArchiveReader {
     case .compressedFile: archive_read_support_format_raw(handle)
     }
     let status = archive_read_open_filename(handle, path, 1 << 16)
+    // All stored properties are set, so a throw here runs deinit, which frees the handle.
     if status != ARCHIVE_OK {
-      let error = IOError.archive(source: path, detail: ArchiveReader.message(handle))
-      archive_read_free(handle)
-      throw error
+      throw IOError.archive(source: path, detail: ArchiveReader.message(handle))
     }
   }
 

@@ -56,8 +56,7 @@ extension JSON {
   }
 
   public static func parse(contentsOf path: String) throws -> JSON {
-    let file = try MappedFile(path: path)
-    return try parse(file.bytes, source: path)
+    try MappedFile(path: path).withUnsafeBytes { try parse($0, source: path) }
   }
 
   /// Converts a json-c object into a `JSON` value. Depth is bounded by the tokener's limit.
@@ -126,7 +125,32 @@ extension JSON {
       return "null"
     }
     let bytes = UnsafeRawBufferPointer(start: text, count: length)
-    return String(decoding: bytes, as: UTF8.self)
+    return String(decoding: escapingLineSeparators(bytes), as: UTF8.self)
+  }
+
+  /// json-c writes U+0085, U+2028 and U+2029 raw. They are valid in JSON strings, but many
+  /// line splitters (Python's `splitlines`, JavaScript before ES2019) break lines there, so
+  /// JSON Lines output writes them as `\u` escapes. They can only occur inside strings.
+  private func escapingLineSeparators(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes.count)
+    var i = 0
+    while i < bytes.count {
+      let b = bytes[i]
+      if b == 0xC2, i + 1 < bytes.count, bytes[i + 1] == 0x85 {
+        out.append(contentsOf: Array("\\u0085".utf8))
+        i += 2
+      } else if b == 0xE2, i + 2 < bytes.count, bytes[i + 1] == 0x80,
+        bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9
+      {
+        out.append(contentsOf: Array((bytes[i + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8))
+        i += 3
+      } else {
+        out.append(b)
+        i += 1
+      }
+    }
+    return out
   }
 
   /// A new json-c object owning one reference; the caller releases it with `json_object_put`.

@@ -4,13 +4,15 @@
   import Darwin
 #endif
 
-/// A whole file mapped read-only into memory. The bytes stay valid as long as the object lives;
-/// nothing is copied. Empty files are allowed and have an empty buffer.
+/// A whole file mapped read-only into memory; nothing is copied. Empty files are allowed.
+/// The mapped bytes are reachable only while the object is kept alive: through
+/// `withUnsafeBytes` or a `ByteReader` (which holds the file), never as a free pointer that
+/// could outlive an unmapped file.
 public final class MappedFile: @unchecked Sendable {
   /// The path the file was opened with, used in every error about its content.
   public let path: String
   /// The file's bytes: `[count]`.
-  public let bytes: UnsafeRawBufferPointer
+  let bytes: UnsafeRawBufferPointer
   private let mapping: UnsafeMutableRawPointer?
 
   public init(path: String) throws {
@@ -43,6 +45,14 @@ public final class MappedFile: @unchecked Sendable {
 
   /// Number of bytes in the file.
   public var count: Int { bytes.count }
+
+  /// Calls `body` with the mapped bytes, keeping the mapping alive until it returns.
+  public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    try withExtendedLifetime(self) { try body(bytes) }
+  }
+
+  /// A copy of the whole file.
+  public var contents: [UInt8] { withUnsafeBytes { Array($0) } }
 
   /// A bounds-checked reader over the whole file that keeps the mapping alive.
   public func reader() -> ByteReader {

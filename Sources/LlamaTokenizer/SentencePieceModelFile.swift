@@ -23,8 +23,7 @@ public struct SentencePieceModelFile: VocabularySource {
     if let data {
       return try data.withUnsafeBytes { try Self.parse($0, origin: origin) }
     }
-    let file = try MappedFile(path: origin)
-    return try Self.parse(file.bytes, origin: origin)
+    return try MappedFile(path: origin).withUnsafeBytes { try Self.parse($0, origin: origin) }
   }
 
   /// Parses a serialized `ModelProto`.

@@ -26,8 +26,7 @@ public enum TokenizerLoader {
         try load($0, name: String(file.dropLast(suffix.count)), origin: file)
       }
     }
-    let mapped = try MappedFile(path: file)
-    return try load(mapped.bytes, name: file, origin: file)
+    return try MappedFile(path: file).withUnsafeBytes { try load($0, name: file, origin: file) }
   }
 
   /// Loads a tokenizer from bytes in memory; `name` (a file name or path) and the content

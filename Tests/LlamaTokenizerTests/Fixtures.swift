@@ -34,23 +34,23 @@ enum Fixtures {
 
   /// One object per line of a JSON Lines golden file.
   static func jsonLines(_ path: String) throws -> [JSONObject] {
-    let file = try MappedFile(path: path)
-    var result: [JSONObject] = []
-    var start = 0
-    let bytes = file.bytes
-    while start < bytes.count {
-      var end = start
-      while end < bytes.count && bytes[end] != 0x0A { end += 1 }
-      if end > start {
-        let line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-        guard let object = try JSON.parse(line, source: path).objectValue else {
-          throw IOError.invalidJSON(source: path, detail: "line is not an object")
+    try MappedFile(path: path).withUnsafeBytes { bytes in
+      var result: [JSONObject] = []
+      var start = 0
+      while start < bytes.count {
+        var end = start
+        while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+        if end > start {
+          let line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+          guard let object = try JSON.parse(line, source: path).objectValue else {
+            throw IOError.invalidJSON(source: path, detail: "line is not an object")
+          }
+          result.append(object)
         }
-        result.append(object)
+        start = end + 1
       }
-      start = end + 1
+      return result
     }
-    return result
   }
 }
 

@@ -6,8 +6,7 @@ enum TextInput {
   static func read(argument: String?, file: String?) throws -> String {
     if let argument { return argument }
     if let file, file != "-" {
-      let mapped = try MappedFile(path: file)
-      return try decode(mapped.bytes, source: file)
+      return try MappedFile(path: file).withUnsafeBytes { try decode($0, source: file) }
     }
     let bytes = try readStandardInput()
     return try bytes.withUnsafeBytes { try decode($0, source: "<stdin>") }
@@ -23,7 +22,6 @@ enum TextInput {
   /// All bytes of a file, or stdin for `-`.
   static func bytes(of path: String) throws -> [UInt8] {
     if path == "-" { return try readStandardInput() }
-    let mapped = try MappedFile(path: path)
-    return Array(mapped.bytes)
+    return try MappedFile(path: path).contents
   }
 }

@@ -1,0 +1,172 @@
+import Foundation
+import LlamaIO
+import LlamaTokenizer
+import Testing
+
+/// Malformed tokenizer files and inputs give a `TokenizerError` or `IOError` naming the file,
+/// never a crash.
+@Suite("corrupt input")
+struct CorruptInputTests {
+  static let llama2Model = Fixtures.modelPath("llama2")
+
+  func load(_ bytes: [UInt8], name: String = "tokenizer.model") throws -> any Tokenizer {
+    try bytes.withUnsafeBytes { try TokenizerLoader.load($0, name: name, origin: "test/\(name)") }
+  }
+
+  func message(_ body: () throws -> Void) -> String? {
+    do {
+      try body()
+      return nil
+    } catch {
+      return "\(error)"
+    }
+  }
+
+  /// Offsets where a top-level ModelProto field ends: a protobuf cut there is still a valid
+  /// (shorter) message, so it may load.
+  static func fieldBoundaries(_ bytes: [UInt8]) -> Set<Int> {
+    var result: Set<Int> = [0]
+    var i = 0
+    func varint() -> Int {
+      var value = 0
+      var shift = 0
+      while i < bytes.count {
+        let b = bytes[i]
+        i += 1
+        value |= Int(b & 0x7F) << shift
+        shift += 7
+        if b & 0x80 == 0 { break }
+      }
+      return value
+    }
+    while i < bytes.count {
+      _ = varint()
+      i += varint()
+      result.insert(i)
+    }
+    return result
+  }
+
+  @Test("truncated tokenizer.model", arguments: ["spm-bpe-1k", "llama2"])
+  func truncatedModel(model: String) throws {
+    let bytes = try MappedFile(path: Fixtures.modelPath(model)).contents
+    let boundaries = Self.fieldBoundaries(bytes)
+    // The small model at every 3rd byte; Llama 2 at spaced points and through its specs.
+    let cuts = model == "llama2"
+      ? Array(stride(from: 1, to: bytes.count - 300, by: 24_989)) + Array(stride(from: bytes.count - 300, to: bytes.count, by: 7))
+      : Array(stride(from: 0, to: bytes.count, by: 3))
+    var loaded = 0
+    for cut in cuts {
+      let error = message { _ = try load(Array(bytes[0..<cut])) }
+      if let error {
+        #expect(error.hasPrefix("test/tokenizer.model: "), "\(error)")
+      } else {
+        #expect(boundaries.contains(cut), "cut at \(cut) (not a field boundary) loaded")
+        loaded += 1
+      }
+    }
+    #expect(loaded < 5)
+  }
+
+  @Test("garbage and wrong-kind tokenizer.model")
+  func garbageModel() throws {
+    var generator = SystemRandomNumberGenerator()
+    for size in [0, 1, 2, 7, 100, 4096] {
+      let garbage = (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }
+      let error = message { _ = try load(garbage) }
+      #expect(error?.hasPrefix("test/tokenizer.model: ") == true, "\(error ?? "loaded")")
+    }
+    // A valid protobuf that is a Unigram model.
+    var unigram = try MappedFile(path: Fixtures.modelPath("spm-bpe-1k")).contents
+    unigram.append(contentsOf: [0x12, 0x02, 0x18, 0x01])  // trainer_spec { model_type: UNIGRAM }
+    let error = message { _ = try load(unigram) }
+    #expect(error == "test/tokenizer.model: unsupported model_type UNIGRAM (only BPE is supported)")
+  }
+
+  @Test("pieces sentencepiece refuses: duplicates, missing unk, missing byte pieces")
+  func invalidVocabularies() throws {
+    func model(_ pieces: [(String, Int)], byteFallback: Bool = false) -> [UInt8] {
+      var out: [UInt8] = []
+      func varint(_ v: Int) { var v = UInt64(v); while v >= 0x80 { out.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }; out.append(UInt8(v)) }
+      for (text, type) in pieces {
+        let t = Array(text.utf8)
+        let body: [UInt8] = [0x0A] + [UInt8(t.count)] + t + [0x18, UInt8(type)]
+        out.append(0x0A); varint(body.count); out += body
+      }
+      let spec: [UInt8] = [0x18, 0x02] + (byteFallback ? [0x98, 0x02, 0x01] : [])
+      out.append(0x12); varint(spec.count); out += spec
+      return out
+    }
+    #expect(message { _ = try load(model([("<unk>", 2), ("a", 1), ("a", 1)])) }
+      == "test/tokenizer.model: piece \"a\" is defined twice (ids 1 and 2)")
+    #expect(message { _ = try load(model([("a", 1), ("b", 1)])) }
+      == "test/tokenizer.model: no UNKNOWN piece (unk is not defined)")
+    #expect(message { _ = try load(model([("<unk>", 2), ("<0x00>", 6)], byteFallback: true)) }
+      == "test/tokenizer.model: byte_fallback is on but there is no piece <0x01>")
+    #expect(message { _ = try load(model([("<unk>", 2), ("<0x00>", 6)])) }
+      == "test/tokenizer.model: byte piece \"<0x00>\" (id 1) although byte_fallback is off")
+    // Canonically equivalent pieces are different pieces (Llama 2 has both).
+    #expect(try load(model([("<unk>", 2), ("\u{1F77}", 1), ("\u{03AF}", 1)])).vocabulary.count == 3)
+  }
+
+  @Test("invalid tokenizer.json")
+  func invalidTokenizerJSON() throws {
+    let cases: [(String, String)] = [
+      ("{", "test/tokenizer.json: invalid JSON: unexpected end of input"),
+      ("[]", "test/tokenizer.json: the top level is an array, expected an object"),
+      ("{\"model\": {\"type\": \"Unigram\", \"vocab\": []}}", "test/tokenizer.json: unsupported model_type Unigram (only BPE is supported)"),
+      ("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [\"a b\"]}}", "test/tokenizer.json: merge 0 uses a token that is not in the vocabulary: \"b\""),
+      ("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 1}, \"merges\": []}}", "test/tokenizer.json: no token has id 0 (ids must run from 0 to 1)"),
+      ("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": []}, \"pre_tokenizer\": {\"type\": \"ByteLevel\"}}", "test/tokenizer.json: unsupported pre_tokenizer ByteLevel"),
+      ("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [], \"dropout\": 0.1}}", "test/tokenizer.json: unsupported BPE option dropout"),
+      ("{\"a\": 1} x", "test/tokenizer.json: invalid JSON: unexpected character (at byte 9)"),
+    ]
+    for (text, expected) in cases {
+      let got = message { _ = try load(Array(text.utf8), name: "tokenizer.json") }
+      #expect(got == expected)
+    }
+    let deep = String(repeating: "[", count: 100_000)
+    let error = message { _ = try load(Array(deep.utf8), name: "tokenizer.json") }
+    #expect(error?.hasPrefix("test/tokenizer.json: invalid JSON:") == true, "\(error ?? "loaded")")
+  }
+
+  @Test("truncated and inconsistent tokenizer.bin")
+  func invalidTokenizerBin() throws {
+    let bytes = try MappedFile(path: Fixtures.tokenizers + "/llama2/tokenizer.bin").contents
+    for cut in [0, 3, 4, 6, 11, 12, 13, 1000, bytes.count - 1] {
+      let error = message { _ = try load(Array(bytes[0..<cut]), name: "tokenizer.bin") }
+      #expect(error?.hasPrefix("test/tokenizer.bin: ") == true, "cut \(cut): \(error ?? "loaded")")
+    }
+    var long = bytes
+    long.replaceSubrange(8..<12, with: [0xFF, 0xFF, 0xFF, 0x7F])  // length of piece 0
+    #expect(message { _ = try load(long, name: "tokenizer.bin") }
+      == "test/tokenizer.bin: piece 0 has length 2147483647 (max_token_length is 27)")
+  }
+
+  @Test("ids out of range and unknown files")
+  func outOfRange() throws {
+    let tokenizer = try Fixtures.tokenizer(Self.llama2Model)
+    #expect(message { _ = try tokenizer.decode([1, 32000]) }
+      == "\(Self.llama2Model): token id 32000 is out of range (the vocabulary has 32000 pieces, ids 0-31999)")
+    #expect(message { _ = try tokenizer.decode([-1]) } != nil)
+    let hf = try Fixtures.tokenizer(Fixtures.tokenizers + "/llama2/tokenizer.json.xz")
+    #expect(message { _ = try hf.decode([40000]) } != nil)
+    #expect(message { _ = try load([0x47, 0x47, 0x55, 0x46], name: "model.gguf") }?
+      .hasPrefix("test/model.gguf: not a recognized tokenizer (tried ") == true)
+    #expect(message { _ = try TokenizerLoader.load(path: "/nonexistent/tokenizer.model") }
+      == "/nonexistent/tokenizer.model: cannot open: No such file or directory")
+    #expect(message { _ = try TokenizerLoader.load(path: Fixtures.goldens) }?
+      .hasPrefix("\(Fixtures.goldens): not a recognized tokenizer (tried a folder holding") == true)
+  }
+
+  @Test("invalid UTF-8 text is found at the right byte")
+  func invalidText() {
+    let cases: [([UInt8], Int?)] = [
+      (Array("héllo".utf8), nil), ([0x61, 0xFF], 1), ([0xE4, 0xB8], 0), ([0x61, 0xED, 0xA0, 0x80], 1),
+      ([0xC0, 0xAF], 0), ([0xF4, 0x90, 0x80, 0x80], 0), ([0xF0, 0x9F, 0x98, 0x80], nil),
+    ]
+    for (bytes, offset) in cases {
+      #expect(bytes.withUnsafeBytes { firstInvalidUTF8Offset($0) } == offset)
+    }
+  }
+}
