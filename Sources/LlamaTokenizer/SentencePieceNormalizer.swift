@@ -23,26 +23,46 @@ struct SentencePieceNormalizer: Sendable {
   /// Whether normalization is only the dummy prefix and space escaping (identity models).
   var isSimple: Bool { charsmap == nil && !spec.removeExtraWhitespaces }
 
-  /// Normalizes valid UTF-8 `input` into `output` (cleared first).
-  func normalize(_ input: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) {
-    output.removeAll(keepingCapacity: true)
+  /// Normalizes valid UTF-8 `input`.
+  func normalize(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8] {
     let n = input.count
-    if n == 0 { return }
-    output.reserveCapacity(n * 3 + 6)
+    if n == 0 { return [] }
     let dummy = spec.addDummyPrefix
     if isSimple {
-      if dummy && !treatWhitespaceAsSuffix { appendSpace(&output) }
-      if spec.escapeWhitespaces {
-        for byte in input {
-          if byte == 0x20 { output.append(contentsOf: Self.spaceSymbol) } else { output.append(byte) }
+      // Dummy prefix and space escaping only: the size is known, write it in one pass.
+      var spaces = 0
+      for byte in input where byte == 0x20 { spaces &+= 1 }
+      let escape = spec.escapeWhitespaces
+      let space = escape ? 3 : 1
+      let size = n + (escape ? 2 * spaces : 0) + (dummy ? space : 0)
+      return [UInt8](unsafeUninitializedCapacity: size) { out, initialized in
+        var k = 0
+        @inline(__always) func putSpace() {
+          if escape {
+            out[k] = 0xE2
+            out[k + 1] = 0x96
+            out[k + 2] = 0x81
+            k += 3
+          } else {
+            out[k] = 0x20
+            k += 1
+          }
         }
-      } else {
-        output.append(contentsOf: input)
+        if dummy && !treatWhitespaceAsSuffix { putSpace() }
+        for byte in input {
+          if byte == 0x20 {
+            putSpace()
+          } else {
+            out[k] = byte
+            k += 1
+          }
+        }
+        if dummy && treatWhitespaceAsSuffix { putSpace() }
+        initialized = k
       }
-      if dummy && treatWhitespaceAsSuffix { appendSpace(&output) }
-      return
     }
-
+    var output: [UInt8] = []
+    output.reserveCapacity(n * 3 + 6)
     let removeExtra = spec.removeExtraWhitespaces
     var i = 0
     if removeExtra {
@@ -52,7 +72,7 @@ struct SentencePieceNormalizer: Sendable {
         guard replacement.count == 1, replacement.first == 0x20 else { break }
         i += length
       }
-      if i == n { return }
+      if i == n { return [] }
     }
     if dummy && !treatWhitespaceAsSuffix { appendSpace(&output) }
     var previousIsSpace = removeExtra
@@ -80,6 +100,7 @@ struct SentencePieceNormalizer: Sendable {
       }
     }
     if dummy && treatWhitespaceAsSuffix { appendSpace(&output) }
+    return output
   }
 
   private func appendSpace(_ output: inout [UInt8]) {

@@ -77,8 +77,6 @@ extension SentencePieceTokenizer {
     let normalizer = try SentencePieceNormalizer(
       spec: spec, treatWhitespaceAsSuffix: false, userDefined: PrefixMatcher([]),
       origin: vocabulary.origin)
-    var result: [UInt8] = []
-    text.withUnsafeBufferPointer { normalizer.normalize($0, into: &result) }
-    return result
+    return text.withUnsafeBufferPointer { normalizer.normalize($0) }
   }
 }

@@ -6,89 +6,103 @@ extension SentencePieceTokenizer {
 
   /// Encodes valid UTF-8.
   public func encode(utf8 input: UnsafeBufferPointer<UInt8>) -> [TokenID] {
-    var normalized: [UInt8] = []
-    normalizer.normalize(input, into: &normalized)
-    var output: [TokenID] = []
-    output.reserveCapacity(normalized.count / 3 + 4)
-    var merger = BPEMerger()
-    var cache = normalized.count >= SpanCache.minimumTextSize ? SpanCache() : nil
-    normalized.withUnsafeBufferPointer { text in
-      forEachSpan(text) { from, to in
-        encodeSpan(text, from: from, to: to, merger: &merger, cache: &cache, output: &output)
-      }
+    let normalized = normalizer.normalize(input)
+    guard !normalized.isEmpty else { return [] }
+    return normalized.withUnsafeBufferPointer { text in
+      if let idTables { return encodeByIDs(text, idTables) }
+      return encodeByBytes(text)
     }
-    return output
   }
 
-  /// Calls `body` with consecutive spans of `text` that no merge can cross (see
-  /// `splitsAtWords` and `isolatedASCII`); the whole text when nothing is known to be safe.
+  /// Calls `body` with consecutive spans of `text` that no merge can cross (the whole text
+  /// when the vocabulary does not allow cutting it).
   @inline(__always)
   func forEachSpan(_ text: UnsafeBufferPointer<UInt8>, _ body: (Int, Int) -> Void) {
-    let n = text.count
-    guard n > 0 else { return }
-    var spanStart = 0
-    var i = 0
-    let words = splitsAtWords
-    while i < n {
-      let byte = text[i]
-      if byte < 0x80 {
-        if isolatedASCII[Int(byte)] {
-          if i > spanStart { body(spanStart, i) }
-          body(i, i + 1)
-          spanStart = i + 1
+    if let spanBoundaries {
+      spanBoundaries.forEachSpan(text, body)
+    } else {
+      body(0, text.count)
+    }
+  }
+
+  // MARK: merging by ids (every vocabulary without multi-character UNUSED pieces)
+
+  /// The hot path: spans are merged by `IdMerger` (or found in the span cache) and their ids
+  /// written straight into the result. A text of n bytes never has more than n tokens (every
+  /// piece and every byte fallback covers at least one byte), so the result is allocated once.
+  private func encodeByIDs(_ text: UnsafeBufferPointer<UInt8>, _ tables: IdMergeTables) -> [TokenID] {
+    let merger = IdMerger()
+    let cache = text.count >= SpanCache.minimumTextSize ? SpanCache() : nil
+    let base = text.baseAddress!
+    return [TokenID](unsafeUninitializedCapacity: text.count) { buffer, initialized in
+      var out = TokenWriter(buffer.baseAddress!, unknownID: unknownID)
+      forEachSpan(text) { from, to in
+        let length = to - from
+        let mark = out.count
+        guard let cache, length <= SpanCache.maximumKeySize else {
+          mergeSpan(text, from, to, merger, tables, &out)
+          out.joinSpan(at: mark)
+          return
         }
-        i += 1
-      } else if words && byte == 0xE2 && i + 2 < n && text[i + 1] == 0x96 && text[i + 2] == 0x81 {
-        let afterSpace = i >= 3 && text[i - 3] == 0xE2 && text[i - 2] == 0x96 && text[i - 1] == 0x81
-        if !afterSpace && i > spanStart {
-          body(spanStart, i)
-          spanStart = i
+        let hash = SpanCache.hash(base + from, length)
+        if let (start, count) = cache.lookup(base + from, length, hash: hash) {
+          out.append(cache.ids + start, count)
+        } else {
+          mergeSpan(text, from, to, merger, tables, &out)
+          cache.insert(base + from, length, hash: hash, ids: out.written(from: mark))
         }
-        i += 3
-      } else {
-        i += 1
+        out.joinSpan(at: mark)
       }
+      assert(out.count <= text.count)
+      initialized = out.count
     }
-    if spanStart < n { body(spanStart, n) }
   }
 
-  func encodeSpan(
-    _ text: UnsafeBufferPointer<UInt8>, from: Int, to: Int, merger: inout BPEMerger,
-    cache: inout SpanCache?, output: inout [TokenID]
+  /// Merges one span and writes its ids (runs of `<unk>` inside it merged).
+  @inline(__always)
+  private func mergeSpan(
+    _ text: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int, _ merger: IdMerger,
+    _ tables: IdMergeTables, _ out: inout TokenWriter
   ) {
-    let key = UnsafeBufferPointer(rebasing: text[from..<to])
-    let cacheable = cache != nil && key.count <= SpanCache.maximumKeySize
-    if cacheable, let ids = cache!.lookup(key) {
-      for id in ids { append(id, to: &output) }
-      return
-    }
-    if !cacheable {
-      encodeSymbols(text, from: from, to: to, merger: &merger, output: &output)
-      return
-    }
-    // The span's own ids (with runs of <unk> inside it merged), cached before they are joined
-    // to what precedes them.
-    var spanIDs: [TokenID] = []
-    encodeSymbols(text, from: from, to: to, merger: &merger, output: &spanIDs)
-    cache!.insert(key, ids: spanIDs[...])
-    for id in spanIDs { append(id, to: &output) }
-  }
-
-  private func encodeSymbols(
-    _ text: UnsafeBufferPointer<UInt8>, from: Int, to: Int, merger: inout BPEMerger,
-    output: inout [TokenID]
-  ) {
-    if to - from == 1 {
-      emit(text, from, 1, merger: merger, output: &output)
-      return
-    }
-    merger.merge(text, from: from, to: to, tokenizer: self)
+    merger.merge(text, from: from, to: to, tables: tables, tokenizer: self)
+    let spanStart = out.count
+    let count = types.count
     var index: Int32 = 0
     while index >= 0 {
       let i = Int(index)
-      emit(text, Int(merger.start[i]), Int(merger.length[i]), merger: merger, output: &output)
+      let id = merger.ids[i]
+      // Ids at or above the vocabulary size are characters with only a synthetic id.
+      if id >= 0 && Int(id) < count && (types[Int(id)] == .normal || types[Int(id)] == .userDefined) {
+        out.append(id)
+      } else if byteFallback {
+        let start = Int(merger.starts[i])
+        for k in start..<(start + Int(merger.lengths[i])) { out.append(byteIDs[Int(text[k])]) }
+      } else {
+        out.appendUnknown(spanStart: spanStart)
+      }
       index = merger.next[i]
     }
+  }
+
+  // MARK: merging by byte strings (exact for any vocabulary)
+
+  /// sentencepiece's algorithm literally: candidates found by looking up the concatenated bytes,
+  /// final symbols mapped to ids as `PieceToId` does (reserved pieces first), UNUSED pieces
+  /// resegmented through the reverse merges recorded for the whole text.
+  func encodeByBytes(_ text: UnsafeBufferPointer<UInt8>) -> [TokenID] {
+    var output: [TokenID] = []
+    output.reserveCapacity(text.count)
+    var merger = BPEMerger()
+    forEachSpan(text) { from, to in
+      merger.merge(text, from: from, to: to, tokenizer: self)
+      var index: Int32 = 0
+      while index >= 0 {
+        let i = Int(index)
+        emit(text, Int(merger.start[i]), Int(merger.length[i]), merger: merger, output: &output)
+        index = merger.next[i]
+      }
+    }
+    return output
   }
 
   /// Appends the ids of one final symbol (sentencepiece's resegment + PopulateSentencePieceText).
@@ -105,7 +119,7 @@ extension SentencePieceTokenizer {
     if id >= 0 {
       switch types[Int(id)] {
       case .normal, .userDefined, .control, .byte:
-        append(id, to: &output)
+        output.append(id)
         return
       case .unused:
         if let leftLength = merger.reverseMerges[id], leftLength > 0, Int(leftLength) < length {
@@ -117,18 +131,55 @@ extension SentencePieceTokenizer {
         break
       }
     }
-    // Unknown symbol: its UTF-8 bytes as byte pieces, or one <unk> per run of unknowns.
-    if vocabulary.trainer.byteFallback {
+    // Unknown symbol: its UTF-8 bytes as byte pieces, or one <unk> per run of unknowns (the
+    // check on the last id also joins runs across spans).
+    if byteFallback {
       for k in 0..<length { output.append(byteIDs[Int(base[k])]) }
-    } else {
-      append(unknownID, to: &output)
+    } else if output.last != unknownID {
+      output.append(unknownID)
     }
+  }
+}
+
+/// Token ids written into preallocated storage.
+struct TokenWriter {
+  let base: UnsafeMutablePointer<TokenID>
+  let unknownID: TokenID
+  private(set) var count = 0
+
+  init(_ base: UnsafeMutablePointer<TokenID>, unknownID: TokenID) {
+    self.base = base
+    self.unknownID = unknownID
   }
 
   @inline(__always)
-  func append(_ id: TokenID, to output: inout [TokenID]) {
-    // sentencepiece merges a run of unknown pieces into one <unk>.
-    if id == unknownID, output.last == unknownID { return }
-    output.append(id)
+  mutating func append(_ id: TokenID) {
+    base[count] = id
+    count &+= 1
+  }
+
+  @inline(__always)
+  mutating func append(_ ids: UnsafePointer<TokenID>, _ n: Int) {
+    (base + count).update(from: ids, count: n)
+    count &+= n
+  }
+
+  /// `<unk>`, unless the span already ends with one (sentencepiece merges runs of unknowns).
+  @inline(__always)
+  mutating func appendUnknown(spanStart: Int) {
+    if count > spanStart && base[count - 1] == unknownID { return }
+    append(unknownID)
+  }
+
+  /// Joins a span written from `mark`: a leading `<unk>` after a trailing one is dropped.
+  @inline(__always)
+  mutating func joinSpan(at mark: Int) {
+    guard mark > 0, count > mark, base[mark] == unknownID, base[mark - 1] == unknownID else { return }
+    (base + mark).update(from: base + mark + 1, count: count - mark - 1)
+    count -= 1
+  }
+
+  func written(from mark: Int) -> UnsafeBufferPointer<TokenID> {
+    UnsafeBufferPointer(start: base + mark, count: count - mark)
   }
 }

@@ -18,21 +18,26 @@ public final class SentencePieceTokenizer: Tokenizer, @unchecked Sendable {
   /// Byte value of each BYTE piece, by id (other ids unused): `[count]`.
   let byteValues: [UInt8]
   let unknownID: TokenID
+  let byteFallback: Bool
   let userDefined: PrefixMatcher
-  /// True when no mergeable piece joins a non-`▁` character to a following `▁`: merges then
-  /// never cross the start of a word, and words can be merged (and cached) one at a time.
-  let splitsAtWords: Bool
-  /// ASCII bytes that occur in no mergeable piece of two or more characters: boundaries on
-  /// both sides of them are never crossed either: `[128]`.
-  let isolatedASCII: [Bool]
+  /// Where the text may be cut into independently merged spans; nil when it may not.
+  let spanBoundaries: SpanBoundaries?
   /// Some UNUSED piece has two or more characters, so final symbols may need sentencepiece's
   /// reverse-merge resegmentation (no real model has one).
   let hasMultiCharacterUnused: Bool
   /// For decode: the id sentencepiece's PieceToId gives each piece's text when it differs from
   /// the id itself (a reserved piece sharing the text of a normal one).
   let decodeAliases: [TokenID: TokenID]
+  /// Tables for merging by ids (the fast path), nil when the vocabulary needs the byte-string
+  /// merger (`BPEMerger`) to be exact.
+  let idTables: IdMergeTables?
 
-  public init(vocabulary: Vocabulary) throws {
+  public convenience init(vocabulary: Vocabulary) throws {
+    try self.init(vocabulary: vocabulary, mergeByIDs: true)
+  }
+
+  /// `mergeByIDs: false` forces the byte-string merger (tests run the goldens through both).
+  init(vocabulary: Vocabulary, mergeByIDs: Bool) throws {
     let vocabulary = try VocabularyValidation.validated(vocabulary)
     self.vocabulary = vocabulary
     let types = vocabulary.types
@@ -78,6 +83,7 @@ public final class SentencePieceTokenizer: Tokenizer, @unchecked Sendable {
     self.byteIDs = byteIDs
     self.byteValues = byteValues
     self.unknownID = unknown
+    byteFallback = vocabulary.trainer.byteFallback
     self.reservedBySpelling = reservedBySpelling
     self.decodeAliases = decodeAliases
     self.hasMultiCharacterUnused = multiUnused
@@ -87,20 +93,12 @@ public final class SentencePieceTokenizer: Tokenizer, @unchecked Sendable {
       treatWhitespaceAsSuffix: vocabulary.trainer.treatWhitespaceAsSuffix,
       userDefined: userDefined, origin: vocabulary.origin)
 
-    // Which boundaries no merge can cross (see `splitsAtWords`, `isolatedASCII`).
-    var joinsWordStart = false
-    var isolated = [Bool](repeating: true, count: 128)
-    for (id, piece) in vocabulary.pieces.enumerated() where isMergeable(types[id]) {
-      let bytes = Array(piece.utf8)
-      guard bytes.count > 1, piece.unicodeScalars.count > 1 else { continue }
-      for byte in bytes where byte < 0x80 { isolated[Int(byte)] = false }
-      for i in 1..<bytes.count where i + 2 < bytes.count && isSpaceSymbol(bytes, i) {
-        if !(i >= 3 && isSpaceSymbol(bytes, i - 3)) { joinsWordStart = true }
-      }
-    }
-    let exact = !multiUnused
-    splitsAtWords = exact && !joinsWordStart && vocabulary.normalizer.escapeWhitespaces
-    isolatedASCII = exact ? isolated : [Bool](repeating: false, count: 128)
+    spanBoundaries = multiUnused
+      ? nil : SpanBoundaries(pieces: vocabulary.pieces) { isMergeable(types[$0]) }
+    let scores = self.scores
+    idTables = mergeByIDs && !multiUnused && reservedBySpelling.isEmpty
+      ? IdMergeTables(pieces: vocabulary.pieces, scores: scores, mergeable: mergeable) { isMergeable(types[$0]) }
+      : nil
   }
 
   public convenience init(source: some VocabularySource) throws {
@@ -117,9 +115,4 @@ public final class SentencePieceTokenizer: Tokenizer, @unchecked Sendable {
     if !userDefined.isEmpty { parts.append("user-defined pieces matched first") }
     return parts.joined(separator: ", ")
   }
-}
-
-@inline(__always)
-func isSpaceSymbol(_ bytes: [UInt8], _ i: Int) -> Bool {
-  bytes[i] == 0xE2 && bytes[i + 1] == 0x96 && bytes[i + 2] == 0x81
 }

@@ -1,0 +1,33 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Benchmarks for LlamaKit, kept in a nested package so that the main package does not depend
+// on the benchmark framework. Suites: Benchmarks/<Suite>/ (ordo-one/benchmark, run with
+// `swift package benchmark`); peer comparisons: compare/.
+let package = Package(
+  name: "LlamaKitBenchmarks",
+  platforms: [.macOS(.v13)],
+  dependencies: [
+    .package(name: "LlamaKit", path: ".."),
+    .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+  ],
+  targets: [
+    .executableTarget(
+      name: "TokenizerBenchmarks",
+      dependencies: [
+        .product(name: "Benchmark", package: "benchmark"),
+        .product(name: "LlamaTokenizer", package: "LlamaKit"),
+      ],
+      path: "Benchmarks/Tokenizer",
+      plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+    // Single-threaded encode throughput on one text, printed as JSON; used by
+    // compare/compare_tokenizers.sh next to sentencepiece and tokenizers.
+    .executableTarget(
+      name: "tokenizer-throughput",
+      dependencies: [
+        .product(name: "LlamaTokenizer", package: "LlamaKit"),
+        .product(name: "LlamaIO", package: "LlamaKit"),
+      ],
+      path: "Sources/tokenizer-throughput"),
+  ]
+)
