@@ -14,6 +14,12 @@ struct IdMergeTables: Sendable {
   let asciiIDs: [Int32]
   /// Code point → id (real or synthetic) for non-ASCII characters.
   let characterIDs: IntegerTable
+  /// Pairs of character ids (a, b) such that "ab" occurs in some mergeable piece: where a
+  /// pair is not listed, no merge can join the two characters and the text is cut there.
+  /// A character without an id occurs in no longer piece, so it is never joined.
+  let adjacent: IntegerTable
+  /// The same for two ASCII characters, by code: `[128 * 128]`.
+  let asciiAdjacent: [Bool]
 
   init(pieces: [String], scores: [Float], mergeable: PieceIndex, isMergeable: (Int) -> Bool) {
     var ids: [UInt32: Int32] = [:]
@@ -46,6 +52,21 @@ struct IdMergeTables: Sendable {
       return ids[scalar.value] ?? -1
     }
 
+    var asciiPairs = [Bool](repeating: false, count: 128 * 128)
+    var adjacentPairs = Set<UInt64>()
+    for (id, piece) in pieces.enumerated() where isMergeable(id) && piece.unicodeScalars.count > 1 {
+      var previous: UInt32?
+      for scalar in piece.unicodeScalars {
+        if let a = previous {
+          if a < 128 && scalar.value < 128 { asciiPairs[Int(a) * 128 + Int(scalar.value)] = true }
+          adjacentPairs.insert(IntegerTable.pairKey(ids[a]!, ids[scalar.value]!))
+        }
+        previous = scalar.value
+      }
+    }
+    asciiAdjacent = asciiPairs
+    adjacent = IntegerTable(adjacentPairs.map { ($0, 0, 0) })
+
     var entries: [(key: UInt64, id: Int32, score: Float)] = []
     for (id, piece) in pieces.enumerated() where isMergeable(id) && piece.unicodeScalars.count > 1 {
       Array(piece.utf8).withUnsafeBufferPointer { b in
@@ -63,6 +84,12 @@ struct IdMergeTables: Sendable {
     pairs = IntegerTable(entries)
     asciiIDs = ascii
     characterIDs = IntegerTable(characters)
+  }
+
+  /// Whether characters with ids `a` and `b` (-1: none) are adjacent in some piece.
+  @inline(__always)
+  func joins(_ a: Int32, _ b: Int32) -> Bool {
+    a >= 0 && b >= 0 && adjacent.find(IntegerTable.pairKey(a, b)) != nil
   }
 
   /// The id of the character starting at `text[i]` (of `length` bytes), or -1.

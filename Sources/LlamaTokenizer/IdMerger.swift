@@ -1,5 +1,5 @@
-/// sentencepiece's BPE merge loop over piece ids (see `IdMergeTables` for when this is exact),
-/// with buffers allocated once per `encode` call and reused for every span.
+/// sentencepiece's BPE merge loop over piece ids (see `IdMergeTables`), with buffers allocated
+/// once per `encode` call and reused for every span.
 ///
 /// Short spans (a word) use a linear scan for the best pair; long ones a max-heap ordered by
 /// (score descending, left index ascending) with stale entries skipped by the size check, as in
@@ -36,17 +36,18 @@ final class IdMerger {
   @exclusivity(unchecked) private(set) var count = 0
 
   init() {
-    ids = .allocate(capacity: 1)
-    lengths = .allocate(capacity: 1)
-    starts = .allocate(capacity: 1)
-    next = .allocate(capacity: 1)
-    previous = .allocate(capacity: 1)
-    frozen = .allocate(capacity: 1)
-    pairIDs = .allocate(capacity: 1)
-    pairScores = .allocate(capacity: 1)
-    heap = .allocate(capacity: 1)
-    capacity = 1
-    heapCapacity = 1
+    let initial = 256
+    ids = .allocate(capacity: initial)
+    lengths = .allocate(capacity: initial)
+    starts = .allocate(capacity: initial)
+    next = .allocate(capacity: initial)
+    previous = .allocate(capacity: initial)
+    frozen = .allocate(capacity: initial)
+    pairIDs = .allocate(capacity: initial)
+    pairScores = .allocate(capacity: initial)
+    heap = .allocate(capacity: initial)
+    capacity = initial
+    heapCapacity = initial
   }
 
   deinit {
@@ -61,23 +62,39 @@ final class IdMerger {
     heap.deallocate()
   }
 
-  private func reserve(_ n: Int) {
-    guard n > capacity else { return }
-    var newCapacity = capacity
-    while newCapacity < n { newCapacity *= 2 }
-    func grow<T>(_ p: inout UnsafeMutablePointer<T>) {
+  /// Doubles the symbol buffers, keeping the current span's symbols.
+  private func grow() {
+    let newCapacity = capacity * 2
+    func grown<T>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<T> {
+      let bigger = UnsafeMutablePointer<T>.allocate(capacity: newCapacity)
+      bigger.moveInitialize(from: p, count: count)
       p.deallocate()
-      p = .allocate(capacity: newCapacity)
+      return bigger
     }
-    grow(&ids)
-    grow(&lengths)
-    grow(&starts)
-    grow(&next)
-    grow(&previous)
-    grow(&frozen)
-    grow(&pairIDs)
-    grow(&pairScores)
+    ids = grown(ids)
+    lengths = grown(lengths)
+    starts = grown(starts)
+    next = grown(next)
+    previous = grown(previous)
+    frozen = grown(frozen)
+    pairIDs = grown(pairIDs)
+    pairScores = grown(pairScores)
     capacity = newCapacity
+  }
+
+  /// Starts a new span with no symbols.
+  @inline(__always)
+  func beginSpan() { count = 0 }
+
+  /// Appends an initial symbol: a character (with its id, or -1) or a frozen USER_DEFINED piece.
+  @inline(__always)
+  func add(id: Int32, start: Int, length: Int, frozen isFrozen: Bool) {
+    if count == capacity { grow() }
+    ids[count] = id
+    starts[count] = Int32(start)
+    lengths[count] = Int32(length)
+    frozen[count] = isFrozen
+    count += 1
   }
 
   @inline(__always)
@@ -126,39 +143,13 @@ final class IdMerger {
     return top
   }
 
-  /// Splits `text[from..<to]` into initial symbols and merges them. Afterwards the live symbols
-  /// are the list from index 0 following `next`.
-  func merge(
-    _ text: UnsafeBufferPointer<UInt8>, from: Int, to: Int, tables: IdMergeTables,
-    tokenizer t: SentencePieceTokenizer
-  ) {
-    reserve(to - from)
-    var n = 0
-    var i = from
-    let checkUserDefined = !t.userDefined.isEmpty
-    while i < to {
-      var length = 0
-      if checkUserDefined {
-        length = t.userDefined.longestMatch(text, from: i, to: to)
-      }
-      if length > 0 {
-        ids[n] = t.mergeable.find(text.baseAddress! + i, length)
-        frozen[n] = true
-      } else {
-        length = min(utf8SequenceLength(text[i]), to - i)
-        ids[n] = tables.characterID(text, i, length)
-        frozen[n] = false
-      }
-      starts[n] = Int32(i)
-      lengths[n] = Int32(length)
-      n += 1
-      i += length
-    }
-    count = n
-    if n <= Self.scanLimit {
-      scanMerge(n, tables)
+  /// Merges the symbols added since `beginSpan`. Afterwards the live symbols are the list from
+  /// index 0 following `next`.
+  func mergeSpan(_ tables: IdMergeTables) {
+    if count <= Self.scanLimit {
+      scanMerge(count, tables)
     } else {
-      heapMerge(n, tables)
+      heapMerge(count, tables)
     }
   }
 

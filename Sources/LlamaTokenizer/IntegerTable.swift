@@ -41,6 +41,10 @@ struct IntegerTable: Sendable {
     UInt64(UInt32(bitPattern: left)) << 32 | UInt64(UInt32(bitPattern: right))
   }
 
+  /// The id stored for `key`, or nil.
+  @inline(__always)
+  func id(_ key: UInt64) -> Int32? { find(key)?.id }
+
   /// The slot for `key`, or nil.
   @inline(__always)
   func find(_ key: UInt64) -> (id: Int32, score: Float)? {

@@ -27,60 +27,119 @@ extension SentencePieceTokenizer {
 
   // MARK: merging by ids (every vocabulary without multi-character UNUSED pieces)
 
-  /// The hot path: spans are merged by `IdMerger` (or found in the span cache) and their ids
-  /// written straight into the result. A text of n bytes never has more than n tokens (every
-  /// piece and every byte fallback covers at least one byte), so the result is allocated once.
+  /// The hot path. One pass over the text finds the initial symbols (characters with their
+  /// ids, or USER_DEFINED pieces) and cuts the text wherever two neighbouring characters are
+  /// adjacent in no piece; each span is then merged by `IdMerger` (or found in the span cache)
+  /// and its ids written straight into the result. A text of n bytes never has more than n
+  /// tokens (every piece and every byte fallback covers at least one byte), so the result is
+  /// allocated once.
   private func encodeByIDs(_ text: UnsafeBufferPointer<UInt8>, _ tables: IdMergeTables) -> [TokenID] {
     let merger = IdMerger()
     let cache = text.count >= SpanCache.minimumTextSize ? SpanCache() : nil
     let base = text.baseAddress!
-    return [TokenID](unsafeUninitializedCapacity: text.count) { buffer, initialized in
+    let n = text.count
+    let checkUserDefined = !userDefined.isEmpty
+    return [TokenID](unsafeUninitializedCapacity: n) { buffer, initialized in
       var out = TokenWriter(buffer.baseAddress!, unknownID: unknownID)
-      forEachSpan(text) { from, to in
-        let length = to - from
-        let mark = out.count
-        guard let cache, length <= SpanCache.maximumKeySize else {
-          mergeSpan(text, from, to, merger, tables, &out)
-          out.joinSpan(at: mark)
-          return
-        }
-        let hash = SpanCache.hash(base + from, length)
-        if let (start, count) = cache.lookup(base + from, length, hash: hash) {
-          out.append(cache.ids + start, count)
+      var previousID: Int32 = -1
+      var previousByte: UInt8 = 0x80
+      var i = 0
+      while i < n {
+        let lead = text[i]
+        var length = 0
+        if checkUserDefined { length = userDefined.longestMatch(text, from: i, to: n) }
+        if length > 0 {
+          // A USER_DEFINED piece: one frozen symbol. Cut before it unless its first character
+          // joins the previous one.
+          let first = min(utf8SequenceLength(lead), n - i)
+          let firstID = tables.characterID(text, i, first)
+          if merger.count > 0 && !tables.joins(previousID, firstID) {
+            flushSpan(text, end: i, merger, tables, cache, &out)
+          }
+          merger.add(id: mergeable.find(base + i, length), start: i, length: length, frozen: true)
+          var last = i + length - 1
+          while last > i && text[last] & 0xC0 == 0x80 { last -= 1 }
+          previousID = tables.characterID(text, last, i + length - last)
+          previousByte = text[last]
         } else {
-          mergeSpan(text, from, to, merger, tables, &out)
-          cache.insert(base + from, length, hash: hash, ids: out.written(from: mark))
+          length = lead < 0x80 ? 1 : min(utf8SequenceLength(lead), n - i)
+          let id = tables.characterID(text, i, length)
+          if merger.count > 0 {
+            let joined = lead < 0x80 && previousByte < 0x80
+              ? tables.asciiAdjacent[Int(previousByte) &* 128 &+ Int(lead)]
+              : tables.joins(previousID, id)
+            if !joined { flushSpan(text, end: i, merger, tables, cache, &out) }
+          }
+          merger.add(id: id, start: i, length: length, frozen: false)
+          previousID = id
+          previousByte = lead
         }
-        out.joinSpan(at: mark)
+        i += length
       }
-      assert(out.count <= text.count)
+      if merger.count > 0 { flushSpan(text, end: n, merger, tables, cache, &out) }
+      assert(out.count <= n)
       initialized = out.count
     }
   }
 
-  /// Merges one span and writes its ids (runs of `<unk>` inside it merged).
+  /// Merges (or looks up in the cache) the span of the symbols added so far, which ends at
+  /// `end`, writes its ids and starts a new span.
   @inline(__always)
-  private func mergeSpan(
-    _ text: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int, _ merger: IdMerger,
-    _ tables: IdMergeTables, _ out: inout TokenWriter
+  private func flushSpan(
+    _ text: UnsafeBufferPointer<UInt8>, end: Int, _ merger: IdMerger, _ tables: IdMergeTables,
+    _ cache: SpanCache?, _ out: inout TokenWriter
   ) {
-    merger.merge(text, from: from, to: to, tables: tables, tokenizer: self)
+    let base = text.baseAddress!
+    let from = Int(merger.starts[0])
+    let length = end - from
+    let mark = out.count
+    if merger.count == 1 {
+      emitSymbol(merger.ids[0], text, from, length, spanStart: mark, &out)
+    } else if let cache, length >= SpanCache.minimumKeySize, length <= SpanCache.maximumKeySize {
+      let hash = SpanCache.hash(base + from, length)
+      if let (start, count) = cache.lookup(base + from, length, hash: hash) {
+        out.append(cache.ids + start, count)
+      } else {
+        emitMerged(text, merger, tables, &out)
+        cache.insert(base + from, length, hash: hash, ids: out.written(from: mark))
+      }
+    } else {
+      emitMerged(text, merger, tables, &out)
+    }
+    out.joinSpan(at: mark)
+    merger.beginSpan()
+  }
+
+  /// Merges the current span and writes its ids (runs of `<unk>` inside it merged).
+  @inline(__always)
+  private func emitMerged(
+    _ text: UnsafeBufferPointer<UInt8>, _ merger: IdMerger, _ tables: IdMergeTables,
+    _ out: inout TokenWriter
+  ) {
+    merger.mergeSpan(tables)
     let spanStart = out.count
-    let count = types.count
     var index: Int32 = 0
     while index >= 0 {
       let i = Int(index)
-      let id = merger.ids[i]
-      // Ids at or above the vocabulary size are characters with only a synthetic id.
-      if id >= 0 && Int(id) < count && (types[Int(id)] == .normal || types[Int(id)] == .userDefined) {
-        out.append(id)
-      } else if byteFallback {
-        let start = Int(merger.starts[i])
-        for k in start..<(start + Int(merger.lengths[i])) { out.append(byteIDs[Int(text[k])]) }
-      } else {
-        out.appendUnknown(spanStart: spanStart)
-      }
+      emitSymbol(merger.ids[i], text, Int(merger.starts[i]), Int(merger.lengths[i]), spanStart: spanStart, &out)
       index = merger.next[i]
+    }
+  }
+
+  /// Writes the ids of one final symbol: its own id when it is a NORMAL or USER_DEFINED piece,
+  /// otherwise (not a piece, a synthetic id at or above the vocabulary size, a one-character
+  /// UNUSED piece) its bytes as byte pieces, or `<unk>`.
+  @inline(__always)
+  private func emitSymbol(
+    _ id: Int32, _ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ length: Int, spanStart: Int,
+    _ out: inout TokenWriter
+  ) {
+    if id >= 0 && Int(id) < types.count && (types[Int(id)] == .normal || types[Int(id)] == .userDefined) {
+      out.append(id)
+    } else if byteFallback {
+      for k in start..<(start + length) { out.append(byteIDs[Int(text[k])]) }
+    } else {
+      out.appendUnknown(spanStart: spanStart)
     }
   }
 

@@ -6,6 +6,8 @@ final class SpanCache {
   static let minimumTextSize = 2048
   /// Longer spans are not cached.
   static let maximumKeySize = 64
+  /// Shorter spans are merged again rather than looked up (it is as fast).
+  static let minimumKeySize = 6
   static let capacity = 1 << 16
   /// At most half the slots are used; later spans are simply not cached.
   static let maximumEntries = capacity / 2

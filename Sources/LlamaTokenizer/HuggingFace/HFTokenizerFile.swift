@@ -117,7 +117,7 @@ struct HFTokenizerParser {
     let suffix = modelObject["end_of_word_suffix"]?.stringValue
     let merges = try parseMerges(modelObject["merges"], index: index, prefix: prefix)
     let model = HFBPEModel(
-      tokens: modelTokens, index: index, merges: merges.table, unknownID: unknownID,
+      tokens: modelTokens, index: index, merges: merges, unknownID: unknownID,
       fuseUnknown: try bool(modelObject["fuse_unk"], "model.fuse_unk", default: false),
       byteFallback: byteFallback,
       ignoreMerges: try bool(modelObject["ignore_merges"], "model.ignore_merges", default: false),
@@ -200,14 +200,13 @@ struct HFTokenizerParser {
     return type
   }
 
-  func parseMerges(_ value: JSON?, index: PieceIndex, prefix: String?) throws
-    -> (table: [UInt64: (rank: Int32, id: TokenID)], count: Int)
-  {
+  /// (left, right, merged) ids in rank order.
+  func parseMerges(_ value: JSON?, index: PieceIndex, prefix: String?) throws -> [(TokenID, TokenID, TokenID)] {
     guard let items = value?.arrayValue else {
       throw fail("model.merges is \(value?.kindName ?? "missing"), expected an array")
     }
-    var table: [UInt64: (rank: Int32, id: TokenID)] = [:]
-    table.reserveCapacity(items.count)
+    var result: [(TokenID, TokenID, TokenID)] = []
+    result.reserveCapacity(items.count)
     for (rank, item) in items.enumerated() {
       let a: String
       let b: String
@@ -234,9 +233,9 @@ struct HFTokenizerParser {
       guard id >= 0 else {
         throw fail("merge \(rank) makes \(VocabularyValidation.quoted(merged)), which is not in the vocabulary")
       }
-      table[UInt64(UInt32(bitPattern: aID)) << 32 | UInt64(UInt32(bitPattern: bID))] = (Int32(rank), id)
+      result.append((aID, bID, id))
     }
-    return (table, items.count)
+    return result
   }
 
   func type(of value: JSON, _ what: String) throws -> String {
