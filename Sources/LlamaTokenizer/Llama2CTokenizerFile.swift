@@ -52,10 +52,9 @@ public struct Llama2CTokenizerFile: VocabularySource {
     var normalizer = NormalizerSpec()
     normalizer.name = "identity"
     normalizer.removeExtraWhitespaces = false
-    let vocabulary = Vocabulary(
+    return Vocabulary(
       pieces: pieces, scores: scores, types: types, trainer: trainer, normalizer: normalizer,
       origin: origin, sourceKind: "llama2.c tokenizer.bin")
-    return try VocabularyValidation.validated(vocabulary)
   }
 
   /// The SentencePiece spelling and type of a stored piece.

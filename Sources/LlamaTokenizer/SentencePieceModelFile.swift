@@ -5,25 +5,12 @@ import LlamaIO
 /// *not* false for the whitespace flags, the piece type, bos_id and eos_id.
 public struct SentencePieceModelFile: VocabularySource {
   public let origin: String
-  private let data: [UInt8]?
 
   /// Reads the file at `path` when loaded.
-  public init(path: String) {
-    origin = path
-    data = nil
-  }
-
-  /// Parses bytes already in memory (`origin` names them in errors).
-  public init(bytes: [UInt8], origin: String) {
-    self.origin = origin
-    data = bytes
-  }
+  public init(path: String) { origin = path }
 
   public func loadVocabulary() throws -> Vocabulary {
-    if let data {
-      return try data.withUnsafeBytes { try Self.parse($0, origin: origin) }
-    }
-    return try MappedFile(path: origin).withUnsafeBytes { try Self.parse($0, origin: origin) }
+    try MappedFile(path: origin).withUnsafeBytes { try Self.parse($0, origin: origin) }
   }
 
   /// Parses a serialized `ModelProto`.
@@ -74,10 +61,9 @@ public struct SentencePieceModelFile: VocabularySource {
     guard trainer.modelType == .bpe else {
       throw TokenizerError.unsupportedModelType(path: origin, modelType: trainer.modelType.name)
     }
-    let vocabulary = Vocabulary(
+    return Vocabulary(
       pieces: pieces, scores: scores, types: types, trainer: trainer, normalizer: normalizer,
       denormalizer: denormalizer, origin: origin, sourceKind: "SentencePiece model")
-    return try VocabularyValidation.validated(vocabulary)
   }
 
   private static func parsePiece(

@@ -20,7 +20,8 @@ public final class SentencePieceTokenizer: Tokenizer, @unchecked Sendable {
   let unknownID: TokenID
   let byteFallback: Bool
   let userDefined: PrefixMatcher
-  /// Where the text may be cut into independently merged spans; nil when it may not.
+  /// For the byte-string merger: where the text may be cut into independently merged spans;
+  /// nil when it may not, or when merging by ids (which finds its cuts by character id).
   let spanBoundaries: SpanBoundaries?
   /// Some UNUSED piece has two or more characters, so final symbols may need sentencepiece's
   /// reverse-merge resegmentation (no real model has one).
@@ -93,12 +94,13 @@ public final class SentencePieceTokenizer: Tokenizer, @unchecked Sendable {
       treatWhitespaceAsSuffix: vocabulary.trainer.treatWhitespaceAsSuffix,
       userDefined: userDefined, origin: vocabulary.origin)
 
-    spanBoundaries = multiUnused
-      ? nil : SpanBoundaries(pieces: vocabulary.pieces) { isMergeable(types[$0]) }
     let scores = self.scores
-    idTables = mergeByIDs && !multiUnused && reservedBySpelling.isEmpty
+    let idTables = mergeByIDs && !multiUnused && reservedBySpelling.isEmpty
       ? IdMergeTables(pieces: vocabulary.pieces, scores: scores, mergeable: mergeable) { isMergeable(types[$0]) }
       : nil
+    self.idTables = idTables
+    spanBoundaries = idTables != nil || multiUnused
+      ? nil : SpanBoundaries(pieces: vocabulary.pieces) { isMergeable(types[$0]) }
   }
 
   public convenience init(source: some VocabularySource) throws {

@@ -48,7 +48,8 @@ public enum TokenizerLoader {
     case .huggingFace:
       let json = try JSON.parse(bytes, source: origin)
       // tokenizer_config.json beside the file names BOS and EOS; a broken one is an error.
-      let configPath = HFTokenizerFile.siblingPath(of: origin, named: "tokenizer_config.json")
+      let slash = origin.lastIndex(of: "/")
+      let configPath = (slash.map { String(origin[...$0]) } ?? "") + "tokenizer_config.json"
       let config = fileExists(atPath: configPath) ? try JSON.parse(contentsOf: configPath) : nil
       return try HFTokenizerParser(path: origin, config: config).tokenizer(from: json)
     }

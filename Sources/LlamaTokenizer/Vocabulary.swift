@@ -117,18 +117,6 @@ public struct Vocabulary: Sendable {
 
   public func score(_ id: Int) -> Float? { scores?[id] }
 
-  /// The id of a special piece if that id exists and has the right type (as sentencepiece's
-  /// `bos_id()` etc. do); `nil` otherwise.
-  func special(_ id: Int32, _ type: PieceType) -> TokenID? {
-    guard id >= 0, Int(id) < count, types[Int(id)] == type else { return nil }
-    return id
-  }
-
-  public var unkID: TokenID? { special(trainer.unkID, .unknown) }
-  public var bosID: TokenID? { special(trainer.bosID, .control) }
-  public var eosID: TokenID? { special(trainer.eosID, .control) }
-  public var padID: TokenID? { special(trainer.padID, .control) }
-
   /// Number of pieces of each type.
   public var countsByType: [PieceType: Int] {
     var counts: [PieceType: Int] = [:]
@@ -138,7 +126,8 @@ public struct Vocabulary: Sendable {
 }
 
 /// Anything that can produce a SentencePiece vocabulary: a `tokenizer.model`, a llama2.c
-/// `tokenizer.bin`, GGUF `tokenizer.ggml.*` metadata, …
+/// `tokenizer.bin`, GGUF `tokenizer.ggml.*` metadata, … A source delivers what the file says;
+/// `SentencePieceTokenizer` checks it as sentencepiece does when it loads a model.
 public protocol VocabularySource {
   /// Names the source in errors and reports (usually a path).
   var origin: String { get }

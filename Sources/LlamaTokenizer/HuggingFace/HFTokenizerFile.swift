@@ -1,16 +1,9 @@
 import LlamaIO
 
-/// A Hugging Face `tokenizer.json` (the `tokenizers` library's serialization), read through
-/// json-c. Only SentencePiece-style BPE files are accepted; other models and components are
-/// refused by name. `tokenizer_config.json` beside it, when present, names BOS and EOS.
-public enum HFTokenizerFile {
-  static func siblingPath(of path: String, named name: String) -> String {
-    guard let slash = path.lastIndex(of: "/") else { return name }
-    return String(path[...slash]) + name
-  }
-}
-
-/// Turns the parsed JSON into an `HFTokenizer`, with errors naming the file and the field.
+/// Turns a parsed Hugging Face `tokenizer.json` (the `tokenizers` library's serialization) into
+/// an `HFTokenizer`, with errors naming the file and the field. Only SentencePiece-style BPE
+/// files are accepted; other models and components are refused by name. `config` is the
+/// `tokenizer_config.json` beside the file, which names BOS and EOS.
 struct HFTokenizerParser {
   let path: String
   let config: JSON?
@@ -90,6 +83,11 @@ struct HFTokenizerParser {
     }
     let size = max((byID.keys.max() ?? -1) + 1, Int(added.map(\.id).max() ?? -1) + 1)
     guard size > 0 else { throw fail("the vocabulary is empty") }
+    // Ids must run from 0 without holes, so there can be no more of them than entries; checked
+    // before allocating tables of that size.
+    guard size <= byID.count + added.count else {
+      throw fail("ids run up to \(size - 1) but there are only \(byID.count + added.count) tokens (ids must run from 0 without holes)")
+    }
     var modelTokens = [String](repeating: "", count: size)
     var pieces = [String?](repeating: nil, count: size)
     for (id, token) in byID {
