@@ -1,13 +1,17 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Dependencies point one way: LlamaIO → LlamaTokenizer → llamakit (see README, "Modules").
+// Dependencies point one way: LlamaIO, LlamaCore → LlamaTokenizer → LlamaFormats → Plugins/* →
+// LlamaKit → llamakit (see README, "Modules"). Plugins never import each other.
 let package = Package(
   name: "LlamaKit",
   products: [
     .executable(name: "llamakit", targets: ["llamakit"]),
     .library(name: "LlamaIO", targets: ["LlamaIO"]),
     .library(name: "LlamaTokenizer", targets: ["LlamaTokenizer"]),
+    .library(name: "LlamaCore", targets: ["LlamaCore"]),
+    .library(name: "LlamaFormats", targets: ["LlamaFormats"]),
+    .library(name: "LlamaKit", targets: ["LlamaKit"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -23,15 +27,27 @@ let package = Package(
 
     .target(name: "LlamaIO", dependencies: ["CJSONC", "CArchive"]),
     .target(name: "LlamaTokenizer", dependencies: ["LlamaIO"]),
+    .target(name: "LlamaCore"),
+    .target(name: "LlamaFormats", dependencies: ["LlamaIO", "LlamaCore", "LlamaTokenizer"]),
+
+    // Checkpoint formats: one library target each, registered in LlamaKit/BuiltinFormats.swift.
+    .target(name: "GGUF", dependencies: ["LlamaFormats"], path: "Plugins/GGUF"),
+    .target(name: "Safetensors", dependencies: ["LlamaFormats"], path: "Plugins/Safetensors"),
+    .target(name: "PyTorch", dependencies: ["LlamaFormats"], path: "Plugins/PyTorch"),
+    .target(name: "Llama2C", dependencies: ["LlamaFormats"], path: "Plugins/Llama2C"),
+
+    .target(name: "LlamaKit", dependencies: ["LlamaFormats", "GGUF", "Safetensors", "PyTorch", "Llama2C"]),
     .executableTarget(
       name: "llamakit",
       dependencies: [
-        "LlamaIO", "LlamaTokenizer",
+        "LlamaIO", "LlamaTokenizer", "LlamaCore", "LlamaFormats", "LlamaKit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
     .testTarget(name: "LlamaIOTests", dependencies: ["LlamaIO"]),
     .testTarget(name: "LlamaTokenizerTests", dependencies: ["LlamaTokenizer", "LlamaIO"]),
+    .testTarget(name: "LlamaCoreTests", dependencies: ["LlamaCore"]),
+    .testTarget(name: "LlamaFormatsTests", dependencies: ["LlamaKit", "LlamaFormats", "LlamaCore", "LlamaIO", "LlamaTokenizer", "GGUF", "Safetensors", "PyTorch", "Llama2C"]),
     .testTarget(name: "llamakitTests", dependencies: ["llamakit", "LlamaIO"]),
   ]
 )

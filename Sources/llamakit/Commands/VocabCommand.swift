@@ -1,5 +1,6 @@
 import ArgumentParser
 import LlamaIO
+import LlamaKit
 import LlamaTokenizer
 
 struct VocabCommand: ParsableCommand {
@@ -50,7 +51,7 @@ struct VocabCommand: ParsableCommand {
     let vocabulary = tokenizer.vocabulary
     defer { StandardOutput.flush() }
     if let diff {
-      let other = try TokenizerLoader.load(path: diff).vocabulary
+      let other = try ModelFiles.tokenizer(diff).vocabulary
       let report = VocabularyDiff(vocabulary, other)
       if json {
         StandardOutput.write(VocabularyReport.json(report, vocabulary, other).serialized(pretty: true) + "\n")

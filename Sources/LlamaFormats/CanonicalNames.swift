@@ -1,0 +1,130 @@
+/// Canonical tensor names are GGUF's (`token_embd.weight`, `blk.N.attn_q.weight`, …): every
+/// reader maps its own names to these, every writer maps back (formats.md §0).
+public enum CanonicalName {
+  public static let tokenEmbedding = "token_embd.weight"
+  public static let outputNorm = "output_norm.weight"
+  public static let output = "output.weight"
+
+  /// The per-layer tensors, by their GGUF suffix.
+  public enum Layer: String, CaseIterable, Sendable {
+    case attentionNorm = "attn_norm.weight"
+    case attentionQ = "attn_q.weight"
+    case attentionK = "attn_k.weight"
+    case attentionV = "attn_v.weight"
+    case attentionOutput = "attn_output.weight"
+    case ffnNorm = "ffn_norm.weight"
+    case ffnGate = "ffn_gate.weight"
+    case ffnDown = "ffn_down.weight"
+    case ffnUp = "ffn_up.weight"
+  }
+
+  public static func layer(_ index: Int, _ tensor: Layer) -> String { "blk.\(index).\(tensor.rawValue)" }
+
+  /// The layer index and tensor of a canonical per-layer name.
+  public static func parseLayer(_ name: String) -> (Int, Layer)? {
+    guard name.hasPrefix("blk.") else { return nil }
+    let rest = name.dropFirst(4)
+    guard let dot = rest.firstIndex(of: "."), let index = Int(rest[..<dot]), index >= 0,
+      let tensor = Layer(rawValue: String(rest[rest.index(after: dot)...]))
+    else { return nil }
+    return (index, tensor)
+  }
+
+  /// The canonical names a LLaMA model of `layers` layers has, in file order.
+  public static func all(layers: Int, tied: Bool) -> [String] {
+    var names = [tokenEmbedding]
+    for i in 0..<layers { names += Layer.allCases.map { layer(i, $0) } }
+    names.append(outputNorm)
+    if !tied { names.append(output) }
+    return names
+  }
+}
+
+/// One external naming scheme: its name for each canonical tensor (formats.md §0). External
+/// names stay verbatim here, in one table per scheme.
+public struct TensorNameMap: Sendable {
+  public let scheme: String
+  /// Canonical → external for the tensors outside the layers.
+  let global: [String: String]
+  /// Layer tensors are named `layerPrefix + N + "." + suffix`.
+  let layerPrefix: String
+  let layer: [CanonicalName.Layer: String]
+  private let globalReverse: [String: String]
+  private let layerReverse: [String: CanonicalName.Layer]
+  /// Names this scheme may contain that a LLaMA model does not use (skipped, not errors).
+  let ignoredNames: Set<String>
+  let ignoredSuffixes: [String]
+
+  init(
+    scheme: String, global: [String: String], layerPrefix: String, layer: [CanonicalName.Layer: String],
+    ignoredNames: Set<String> = [], ignoredSuffixes: [String] = []
+  ) {
+    self.scheme = scheme
+    self.global = global
+    self.layerPrefix = layerPrefix
+    self.layer = layer
+    globalReverse = Dictionary(uniqueKeysWithValues: global.map { ($1, $0) })
+    layerReverse = Dictionary(uniqueKeysWithValues: layer.map { ($1, $0) })
+    self.ignoredNames = ignoredNames
+    self.ignoredSuffixes = ignoredSuffixes
+  }
+
+  public func external(_ canonical: String) -> String? {
+    if let name = global[canonical] { return name }
+    guard let (index, tensor) = CanonicalName.parseLayer(canonical), let suffix = layer[tensor] else {
+      return nil
+    }
+    return "\(layerPrefix)\(index).\(suffix)"
+  }
+
+  /// The canonical name of an external name, or nil when the scheme has no such tensor.
+  public func canonical(_ external: String) -> String? {
+    if let name = globalReverse[external] { return name }
+    guard external.hasPrefix(layerPrefix) else { return nil }
+    let rest = external.dropFirst(layerPrefix.count)
+    guard let dot = rest.firstIndex(of: "."), let index = Int(rest[..<dot]), index >= 0,
+      String(index) == rest[..<dot],
+      let tensor = layerReverse[String(rest[rest.index(after: dot)...])]
+    else { return nil }
+    return CanonicalName.layer(index, tensor)
+  }
+
+  /// Tensors the scheme may hold that a LLaMA model does not use (rotary tables).
+  public func isIgnored(_ external: String) -> Bool {
+    ignoredNames.contains(external) || ignoredSuffixes.contains(where: { external.hasSuffix($0) })
+  }
+
+  /// Hugging Face `LlamaForCausalLM`.
+  public static let huggingFace = TensorNameMap(
+    scheme: "Hugging Face",
+    global: [
+      CanonicalName.tokenEmbedding: "model.embed_tokens.weight",
+      CanonicalName.outputNorm: "model.norm.weight",
+      CanonicalName.output: "lm_head.weight",
+    ],
+    layerPrefix: "model.layers.",
+    layer: [
+      .attentionNorm: "input_layernorm.weight", .attentionQ: "self_attn.q_proj.weight",
+      .attentionK: "self_attn.k_proj.weight", .attentionV: "self_attn.v_proj.weight",
+      .attentionOutput: "self_attn.o_proj.weight", .ffnNorm: "post_attention_layernorm.weight",
+      .ffnGate: "mlp.gate_proj.weight", .ffnDown: "mlp.down_proj.weight", .ffnUp: "mlp.up_proj.weight",
+    ],
+    ignoredSuffixes: ["rotary_emb.inv_freq"])
+
+  /// Meta's consolidated checkpoints (llama2.c uses the same roles).
+  public static let meta = TensorNameMap(
+    scheme: "Meta",
+    global: [
+      CanonicalName.tokenEmbedding: "tok_embeddings.weight",
+      CanonicalName.outputNorm: "norm.weight",
+      CanonicalName.output: "output.weight",
+    ],
+    layerPrefix: "layers.",
+    layer: [
+      .attentionNorm: "attention_norm.weight", .attentionQ: "attention.wq.weight",
+      .attentionK: "attention.wk.weight", .attentionV: "attention.wv.weight",
+      .attentionOutput: "attention.wo.weight", .ffnNorm: "ffn_norm.weight",
+      .ffnGate: "feed_forward.w1.weight", .ffnDown: "feed_forward.w2.weight", .ffnUp: "feed_forward.w3.weight",
+    ],
+    ignoredNames: ["rope.freqs"])
+}

@@ -1,0 +1,36 @@
+import LlamaIO
+
+/// `model.safetensors.index.json` / `pytorch_model.bin.index.json`: `{"metadata": {...},
+/// "weight_map": {tensor: shard file}}` (formats.md §2.2). Shard names must be plain file names
+/// in the index's folder: no paths, no "..", and every shard must exist.
+public enum ShardIndex {
+  /// The shard file names in first-use order, and tensor → shard.
+  public static func read(_ path: String, folder: String) throws -> (shards: [String], weightMap: [String: String]) {
+    let json = try JSON.parse(contentsOf: path)
+    func fail(_ detail: String) -> FormatError { .malformed(path: path, detail: detail) }
+    guard let map = json["weight_map"]?.objectValue else { throw fail("weight_map is missing or not an object") }
+    var shards: [String] = []
+    var seen = Set<String>()
+    var weightMap: [String: String] = [:]
+    for entry in map.entries {
+      guard let shard = entry.value.stringValue else { throw fail("weight_map[\(entry.key)] is not a string") }
+      guard !shard.isEmpty, !shard.contains("/"), !shard.contains("\\"), shard != ".", shard != "..",
+        !shard.contains("\0")
+      else {
+        throw fail("shard name \"\(shard)\" for \(entry.key) is not a plain file name in the model folder")
+      }
+      weightMap[entry.key] = shard
+      if seen.insert(shard).inserted {
+        let shardPath = folder.hasSuffix("/") ? folder + shard : folder + "/" + shard
+        guard fileExists(atPath: shardPath) else { throw fail("shard \(shard) listed for \(entry.key) does not exist") }
+        shards.append(shard)
+      }
+    }
+    guard !shards.isEmpty else { throw fail("weight_map is empty") }
+    return (shards, weightMap)
+  }
+
+  public static func shards(of path: String, folder: String) throws -> [String] {
+    try read(path, folder: folder).shards
+  }
+}

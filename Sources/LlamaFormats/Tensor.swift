@@ -1,0 +1,150 @@
+import LlamaCore
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Where a tensor's bytes are. Readers hand out views of mapped files wherever the bytes allow
+/// it; layout changes (the q/k un-permutation, Meta model-parallel shards) are lazy views too,
+/// so opening a model copies nothing.
+public enum TensorStorage: @unchecked Sendable {
+  /// Contiguous bytes in canonical order, kept alive by `owner` (a mapped file, a buffer).
+  case contiguous(UnsafeRawBufferPointer, owner: AnyObject)
+  /// Canonical row r is stored row `rowMap[r]` of `base` (rows of `rowBytes`).
+  case permutedRows(UnsafeRawBufferPointer, owner: AnyObject, rowBytes: Int, rowMap: [Int32])
+  /// Parts joined along `dimension` 0 (rows one part after another) or 1 (each row is the
+  /// concatenation of the parts' rows), as Meta's model-parallel shards are merged.
+  case concatenated([Tensor], dimension: Int)
+}
+
+/// A tensor in canonical layout: shape in row-major (PyTorch) order, values in the stored type.
+public final class Tensor: @unchecked Sendable {
+  public let name: String
+  /// Row-major shape; the last dimension is contiguous.
+  public let shape: [Int]
+  public let dtype: DType
+  public let storage: TensorStorage
+  public let elementCount: Int
+  public let byteCount: Int
+
+  /// `shape` must describe `storage`'s bytes; readers check that before building the view.
+  public init(name: String, shape: [Int], dtype: DType, storage: TensorStorage) {
+    self.name = name
+    self.shape = shape
+    self.dtype = dtype
+    self.storage = storage
+    elementCount = LlamaCore.elementCount(shape) ?? 0
+    byteCount = dtype.byteCount(elements: elementCount) ?? 0
+  }
+
+  /// Elements per row (the last dimension; 1 for a scalar).
+  public var rowLength: Int { shape.last ?? 1 }
+  /// Number of rows (all dimensions but the last).
+  public var rowCount: Int { rowLength == 0 ? 0 : elementCount / rowLength }
+  public var rowBytes: Int { dtype.byteCount(elements: rowLength) ?? 0 }
+
+  /// The bytes when they are already contiguous in canonical order (no copy).
+  public var contiguousBytes: UnsafeRawBufferPointer? {
+    if case .contiguous(let bytes, _) = storage { return bytes }
+    return nil
+  }
+
+  /// Writes the canonical bytes (`byteCount` of them) to `destination`.
+  public func copyBytes(to destination: UnsafeMutableRawPointer) {
+    switch storage {
+    case .contiguous(let bytes, let owner):
+      withExtendedLifetime(owner) {
+        if byteCount > 0 { memcpy(destination, bytes.baseAddress!, byteCount) }
+      }
+    case .permutedRows(let base, let owner, let rowBytes, let rowMap):
+      withExtendedLifetime(owner) {
+        for (row, stored) in rowMap.enumerated() {
+          memcpy(destination + row * rowBytes, base.baseAddress! + Int(stored) * rowBytes, rowBytes)
+        }
+      }
+    case .concatenated(let parts, let dimension):
+      if dimension == 0 {
+        var offset = 0
+        for part in parts {
+          part.copyBytes(to: destination + offset)
+          offset += part.byteCount
+        }
+      } else {
+        // Each canonical row is the parts' rows side by side.
+        let buffers = parts.map { part -> [UInt8] in
+          var bytes = [UInt8](repeating: 0, count: part.byteCount)
+          bytes.withUnsafeMutableBytes { part.copyBytes(to: $0.baseAddress!) }
+          return bytes
+        }
+        var offset = 0
+        for row in 0..<rowCount {
+          for (part, bytes) in zip(parts, buffers) {
+            let n = part.rowBytes
+            bytes.withUnsafeBytes { memcpy(destination + offset, $0.baseAddress! + row * n, n) }
+            offset += n
+          }
+        }
+      }
+    }
+  }
+
+  /// Calls `body` with the canonical bytes: the mapped bytes when contiguous, else a copy.
+  public func withContiguousBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    if case .contiguous(let bytes, let owner) = storage {
+      return try withExtendedLifetime(owner) { try body(bytes) }
+    }
+    var copy = [UInt8](repeating: 0, count: byteCount)
+    copy.withUnsafeMutableBytes { copyBytes(to: $0.baseAddress!) }
+    return try copy.withUnsafeBytes { try body($0) }
+  }
+
+  /// All values as `Float` (dequantized for block types; `reference` uses the scalar kernels).
+  public func floats(reference: Bool = false) throws -> [Float] {
+    guard dtype.isDequantizable else { throw DequantizationError.unsupportedType(dtype) }
+    return try [Float](unsafeUninitializedCapacity: elementCount) { buffer, initialized in
+      try withContiguousBytes { bytes in
+        try Dequantization.dequantize(
+          dtype, bytes, count: elementCount, into: buffer.baseAddress!, reference: reference)
+      }
+      initialized = elementCount
+    }
+  }
+}
+
+/// What a reader says about one tensor without touching its data.
+public struct TensorInfo: Sendable, Equatable {
+  /// Canonical (GGUF) name.
+  public var name: String
+  /// The name stored in the file.
+  public var originalName: String
+  /// Row-major shape (canonical).
+  public var shape: [Int]
+  public var dtype: DType
+  /// Bytes of the tensor in its stored type.
+  public var byteCount: Int
+  /// The file holding the data (the first one for merged shards).
+  public var file: String
+  /// Absolute offset of the data in `file`.
+  public var offset: Int
+  /// Anything a user should know: "q/k rows un-permuted from the HF layout", "merged from 2
+  /// shards along dimension 0", …
+  public var note: String?
+
+  public init(
+    name: String, originalName: String, shape: [Int], dtype: DType, byteCount: Int, file: String,
+    offset: Int, note: String? = nil
+  ) {
+    self.name = name
+    self.originalName = originalName
+    self.shape = shape
+    self.dtype = dtype
+    self.byteCount = byteCount
+    self.file = file
+    self.offset = offset
+    self.note = note
+  }
+
+  public var elementCount: Int { LlamaCore.elementCount(shape) ?? 0 }
+}
