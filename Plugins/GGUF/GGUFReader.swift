@@ -4,26 +4,24 @@ import LlamaIO
 import LlamaTokenizer
 
 /// A GGUF file, mapped: metadata and tensor infos parsed up front, tensor data handed out as
-/// zero-copy views of the mapping (GGUF already holds the canonical names, shapes reversed,
-/// and the interleaved q/k layout).
-public final class GGUFReader: CheckpointReader, @unchecked Sendable {
-  public let format = GGUFFormat.id
-  public let files: [String]
-  public let config: ModelConfig
+/// zero-copy views. Any GGUF file (a model, an adapter, a test file); `GGUFReader` is the model
+/// view on top of it.
+public final class GGUFFile: @unchecked Sendable {
+  public let path: String
+  public let version: UInt32
   public let metadata: [MetadataEntry]
   public let tensors: [TensorInfo]
-  public let formatDescription: String
   let file: MappedFile
   let parsed: GGUFParser
   private let index: [String: Int]
 
   public init(path: String) throws {
+    self.path = path
     file = try MappedFile(path: path)
     let parsed = try GGUFParser(file.reader())
     self.parsed = parsed
-    files = [path]
+    version = parsed.version
     metadata = parsed.metadata
-    formatDescription = "GGUF v\(parsed.version)"
     tensors = parsed.tensors.map { t in
       TensorInfo(
         name: t.name, originalName: t.name, shape: t.shape, dtype: t.type, byteCount: t.byteCount ?? 0,
@@ -31,26 +29,46 @@ public final class GGUFReader: CheckpointReader, @unchecked Sendable {
         note: t.byteCount == nil ? "unknown tensor type: data not readable" : nil)
     }
     index = Dictionary(uniqueKeysWithValues: parsed.tensors.enumerated().map { ($1.name, $0) })
-    config = try GGUFConfig.config(metadata: parsed.metadata, tensors: parsed.tensors, path: path)
   }
 
   public func contains(_ name: String) -> Bool { index[name] != nil }
 
+  /// A zero-copy view of a tensor's data (shape in row-major order).
   public func tensor(_ name: String) throws -> Tensor {
-    guard let i = index[name] else { throw FormatError.missingTensor(path: files[0], name: name) }
+    guard let i = index[name] else { throw FormatError.missingTensor(path: path, name: name) }
     let t = parsed.tensors[i]
     guard let byteCount = t.byteCount else {
-      throw FormatError.unsupportedTensorType(path: files[0], name: name, type: t.type.name)
+      throw FormatError.unsupportedTensorType(path: path, name: name, type: t.type.name)
     }
-    let bytes = file.withUnsafeBytes { all in
-      UnsafeRawBufferPointer(rebasing: all[(parsed.dataOffset + t.offset)..<(parsed.dataOffset + t.offset + byteCount)])
-    }
+    let start = parsed.dataOffset + t.offset
+    let bytes = file.withUnsafeBytes { UnsafeRawBufferPointer(rebasing: $0[start..<(start + byteCount)]) }
     return Tensor(name: name, shape: t.shape, dtype: t.type, storage: .contiguous(bytes, owner: file))
   }
+}
+
+/// A GGUF model (GGUF already holds the canonical names, shapes reversed, and the interleaved
+/// q/k layout).
+public final class GGUFReader: CheckpointReader, @unchecked Sendable {
+  public let format = GGUFFormat.id
+  public let config: ModelConfig
+  public let formatDescription: String
+  public let gguf: GGUFFile
+
+  public init(path: String) throws {
+    gguf = try GGUFFile(path: path)
+    formatDescription = "GGUF v\(gguf.version)"
+    config = try GGUFConfig.config(metadata: gguf.metadata, tensors: gguf.parsed.tensors, path: path)
+  }
+
+  public var files: [String] { [gguf.path] }
+  public var metadata: [MetadataEntry] { gguf.metadata }
+  public var tensors: [TensorInfo] { gguf.tensors }
+  public func contains(_ name: String) -> Bool { gguf.contains(name) }
+  public func tensor(_ name: String) throws -> Tensor { try gguf.tensor(name) }
 
   public func vocabulary() throws -> Vocabulary? {
-    guard GGUFVocabulary.isPresent(in: metadata) else { return nil }
-    return try GGUFVocabulary(metadata: metadata, origin: files[0]).loadVocabulary()
+    guard GGUFVocabulary.isPresent(in: gguf.metadata) else { return nil }
+    return try GGUFVocabulary(metadata: gguf.metadata, origin: gguf.path).loadVocabulary()
   }
 }
 
