@@ -1,0 +1,169 @@
+import GGUF
+import LlamaCore
+import LlamaFormats
+import LlamaKit
+import Testing
+
+/// Malformed GGUF files built in code: each gives one error naming the file, never a crash, a
+/// hang or an allocation sized from a hostile count.
+@Suite("GGUF: corrupt files")
+struct GGUFCorruptionTests {
+  func open(_ bytes: [UInt8], in folder: TemporaryFolder, name: String = "model.gguf") -> String? {
+    let message = errorMessage { _ = try GGUFReader(path: try folder.write(name, bytes)) }
+    return message
+  }
+
+  @Test("the tiny model reads")
+  func valid() throws {
+    let folder = try TemporaryFolder()
+    defer { folder.remove() }
+    let path = try folder.write("model.gguf", GGUFBuilder.tinyModel().build().bytes)
+    let reader = try ModelFiles.open(path)
+    #expect(reader.config.hiddenSize == 8 && reader.config.numKeyValueHeads == 1 && reader.config.tieWordEmbeddings)
+    #expect(try reader.tensor("token_embd.weight").shape == [4, 8])
+    #expect(try reader.tensor("token_embd.weight").floats()[9] == 9.0 / 8)
+  }
+
+  @Test("truncated at every byte of the header, metadata and tensor infos")
+  func truncated() throws {
+    let folder = try TemporaryFolder()
+    defer { folder.remove() }
+    let (bytes, _, dataStart) = GGUFBuilder.tinyModel().build()
+    for cut in 0..<dataStart {
+      let message = open(Array(bytes[0..<cut]), in: folder)
+      #expect(message?.contains("model.gguf: ") == true, "cut \(cut): \(message ?? "opened")")
+    }
+    // Cut inside the data: the last tensor's bytes run past the end.
+    let message = open(Array(bytes[0..<(bytes.count - 8)]), in: folder)
+    #expect(message?.contains("runs past the end of the file") == true, "\(message ?? "opened")")
+  }
+
+  @Test("bad magic, versions, byte order")
+  func headers() throws {
+    let folder = try TemporaryFolder()
+    defer { folder.remove() }
+    var b = GGUFBuilder.tinyModel()
+    b.magic = Array("GGUX".utf8)
+    #expect(open(b.build().bytes, in: folder)?.contains("bad magic") == true)
+    for (version, text) in [(UInt32(1), "GGUF version 1"), (4, "GGUF version 4"), (0x0300_0000, "big-endian")] {
+      b = GGUFBuilder.tinyModel()
+      b.version = version
+      #expect(open(b.build().bytes, in: folder)?.contains(text) == true, "\(version)")
+    }
+  }
+
+  @Test("counts and lengths near 2^32, 2^64 and the file size")
+  func hostileCounts() throws {
+    let folder = try TemporaryFolder()
+    defer { folder.remove() }
+    let size = UInt64(GGUFBuilder.tinyModel().build().bytes.count)
+    for count in [UInt64(1) << 32, UInt64.max, UInt64(Int64.max), size + 1, size] {
+      var b = GGUFBuilder.tinyModel()
+      b.tensorCount = count
+      #expect(open(b.build().bytes, in: folder)?.contains("model.gguf: ") == true, "tensor count \(count)")
+      b = GGUFBuilder.tinyModel()
+      b.kvCount = count
+      #expect(open(b.build().bytes, in: folder)?.contains("model.gguf: ") == true, "kv count \(count)")
+    }
+    for length in [UInt64.max, UInt64(1) << 32, size] {
+      var b = GGUFBuilder.tinyModel()
+      var raw = Bytes()
+      raw.u64(length)
+      b.metadata.append(("general.name", .raw(8, raw.data)))
+      #expect(open(b.build().bytes, in: folder)?.contains("runs past the end of the file") == true, "string length \(length)")
+      b = GGUFBuilder.tinyModel()
+      var array = Bytes()
+      array.u32(8)
+      array.u64(length)
+      b.metadata.append(("tokenizer.ggml.tokens", .raw(9, array.data)))
+      #expect(open(b.build().bytes, in: folder)?.contains("more than the file can hold") == true, "array count \(length)")
+    }
+  }
+
+  @Test("bad metadata values", arguments: [
+    ("general.x", GGUFBuilder.Value.raw(13, []), "unknown value type 13"),
+    ("general.x", .raw(9, [9, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]), "array of arrays"),
+    ("general.x", .bool(2), "bool with value 2"),
+    ("", .u32(1), "empty metadata key"),
+    ("general.architecture", .string("llama"), "duplicate metadata key general.architecture"),
+    ("general.alignment", .u64(32), "general.alignment must be a u32"),
+    ("general.alignment", .u32(24), "general.alignment 24 is not a power of two"),
+  ])
+  func badMetadata(key: String, value: GGUFBuilder.Value, expected: String) throws {
+    let folder = try TemporaryFolder()
+    defer { folder.remove() }
+    var b = GGUFBuilder.tinyModel()
+    b.metadata.append((key, value))
+    let message = open(b.build().bytes, in: folder)
+    #expect(message?.contains(expected) == true, "\(message ?? "opened")")
+  }
+
+  @Test("bad tensor infos")
+  func badTensors() throws {
+    let folder = try TemporaryFolder()
+    defer { folder.remove() }
+    func check(_ change: (inout GGUFBuilder) -> Void, _ expected: String) {
+      var b = GGUFBuilder.tinyModel()
+      change(&b)
+      let message = open(b.build().bytes, in: folder)
+      #expect(message?.contains(expected) == true, "expected \(expected): \(message ?? "opened")")
+    }
+    check({ $0.tensors[1].name = "token_embd.weight" }, "duplicate tensor token_embd.weight")
+    check({ $0.tensors[0].name = String(repeating: "x", count: 64) }, "longer than 63 bytes")
+    check({ $0.tensors[0].ne = [] }, "has 0 dimensions")
+    check({ $0.tensors[0].ne = [1, 1, 1, 1, 1] }, "has 5 dimensions")
+    check({ $0.tensors[0].ne = [UInt64.max, 1] }, "negative dimension")
+    check({ $0.tensors[0].ne = [1 << 32, 1 << 32, 1 << 32] }, "more elements than fit in 64 bits")
+    check({ $0.tensors[0].type = 2; $0.tensors[0].ne = [8, 4] }, "not a multiple of the Q4_0 block size 32")
+    check({ $0.tensors[0].offset = 4 }, "is not a multiple of the alignment 32")
+    check({ $0.tensors[1].offset = 1 << 40 }, "runs past the end of the file")
+    check({ $0.tensors[1].offset = 0 }, "overlap")
+    check({ $0.tensors[1].offset = UInt64.max - 31 }, "model.gguf: ")
+    check({ $0.metadata.removeFirst() }, "general.architecture is missing")
+    check({ $0.metadata[0].1 = .string("gpt2") }, "architecture gpt2 (only llama is supported)")
+    check({ $0.metadata[2].1 = .u32(0) }, "hidden_size is 0")
+    check({ $0.metadata[6].1 = .u32(3) }, "not a multiple of num_key_value_heads")
+  }
+
+  @Test("unknown tensor types are listed, and refused when read")
+  func unknownType() throws {
+    let folder = try TemporaryFolder()
+    defer { folder.remove() }
+    var b = GGUFBuilder.tinyModel()
+    b.tensors.append(.init(name: "extra.weight", ne: [32], type: 77, offset: 1 << 20, data: []))
+    let path = try folder.write("model.gguf", b.build().bytes)
+    let reader = try ModelFiles.open(path)
+    let info = try #require(reader.tensors.first { $0.name == "extra.weight" })
+    #expect(info.dtype.name == "type 77")
+    #expect(errorMessage { _ = try reader.tensor("extra.weight") } == "\(path): tensor extra.weight has type type 77, which cannot be read as values")
+    // An unsupported but known type: listed, refused when its values are needed.
+    b = GGUFBuilder.tinyModel()
+    b.tensors.append(.init(name: "iq2.weight", ne: [256], type: 16, offset: nil, data: [UInt8](repeating: 0, count: 66)))
+    let reader2 = try ModelFiles.open(try folder.write("iq2.gguf", b.build().bytes))
+    #expect(errorMessage { _ = try reader2.tensor("iq2.weight").floats() } == "tensor type IQ2_XXS is not supported for reading values")
+  }
+
+  @Test("a tensor beyond 4 GiB in a sparse file")
+  func sparseLargeFile() throws {
+    let folder = try TemporaryFolder()
+    defer { folder.remove() }
+    var b = GGUFBuilder.tinyModel()
+    // A 4-value tensor placed 5 GiB into the data section; the file is extended sparsely.
+    let far: UInt64 = 5 << 30
+    b.tensors.append(.init(name: "far.weight", ne: [4], type: 0, offset: far, data: []))
+    let (bytes, _, dataStart) = b.build()
+    let path = try folder.write("big.gguf", bytes)
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+    try handle.seek(toOffset: UInt64(dataStart) + far)
+    var values = Bytes()
+    for v in [Float(1.5), -2, 3.25, 4] { values.f32(v) }
+    try handle.write(contentsOf: values.data)
+    try handle.close()
+    let reader = try ModelFiles.open(path)
+    let info = try #require(reader.tensors.first { $0.name == "far.weight" })
+    #expect(info.offset == dataStart + Int(far))
+    #expect(try reader.tensor("far.weight").floats() == [1.5, -2, 3.25, 4])
+  }
+}
+
+import Foundation
