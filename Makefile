@@ -7,7 +7,7 @@ BUNDLED := Tests/Fixtures/tokenizers/llama2/tokenizer.model
 TOOL    := .build/release/llamakit
 PREFIX  ?= /usr/local
 
-.PHONY: all deps build demo test install benchmark-compare clean
+.PHONY: all deps build demo test install benchmark-compare benchmark-inspect clean
 
 all: build
 
@@ -44,6 +44,10 @@ install: build
 # Side-by-side tokenizer throughput against sentencepiece and tokenizers (PyPI, in a venv).
 benchmark-compare: deps
 	bash benchmarks/compare/compare_tokenizers.sh
+
+# Time and peak memory of `inspect` on a generated 2 GB GGUF.
+benchmark-inspect: deps
+	bash benchmarks/compare/inspect_large_gguf.sh
 
 clean:
 	rm -rf .build benchmarks/.build
