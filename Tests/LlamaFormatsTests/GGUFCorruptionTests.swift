@@ -22,6 +22,21 @@ struct GGUFCorruptionTests {
     #expect(reader.config.hiddenSize == 8 && reader.config.numKeyValueHeads == 1 && reader.config.tieWordEmbeddings)
     #expect(try reader.tensor("token_embd.weight").shape == [4, 8])
     #expect(try reader.tensor("token_embd.weight").floats()[9] == 9.0 / 8)
+    // Version 2 has the same layout.
+    var v2 = GGUFBuilder.tinyModel()
+    v2.version = 2
+    v2.metadata += [
+      ("general.name", .string("tiny")), ("x.u64", .u64(1 << 40)), ("x.i32", .i32(-5)), ("x.bool", .bool(1)),
+      ("x.strings", .stringArray(["a", "b"])), ("x.floats", .f32Array([0.5])), ("x.ints", .i32Array([1, -1])),
+    ]
+    let v2Reader = try ModelFiles.open(try folder.write("v2.gguf", v2.build().bytes))
+    #expect(v2Reader.formatDescription == "GGUF v2")
+    let metadata = Dictionary(uniqueKeysWithValues: v2Reader.metadata.map { ($0.key, $0.value) })
+    #expect(metadata["x.u64"] == .integer(1 << 40, type: "u64") && metadata["x.i32"] == .integer(-5, type: "i32"))
+    #expect(metadata["x.bool"] == .bool(true) && metadata["general.name"] == .string("tiny"))
+    #expect(metadata["x.strings"] == .array([.string("a"), .string("b")], elementType: "string"))
+    #expect(metadata["x.floats"] == .array([.float(0.5, type: "f32")], elementType: "f32"))
+    #expect(metadata["x.ints"] == .array([.integer(1, type: "i32"), .integer(-1, type: "i32")], elementType: "i32"))
   }
 
   @Test("truncated at every byte of the header, metadata and tensor infos")
