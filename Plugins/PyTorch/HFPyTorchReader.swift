@@ -17,23 +17,10 @@ final class HFPyTorchReader: CheckpointReader, @unchecked Sendable {
 
   init(_ location: CheckpointLocation) throws {
     folder = location.directory
-    var shardNames: [String]
-    var indexFile: String?
-    var weightMap: [String: String] = [:]
-    if location.isDirectory && location.has(PyTorchFormat.index) || location.name.hasSuffix(".index.json") {
-      indexFile = location.isDirectory ? location.file(PyTorchFormat.index) : location.path
-      (shardNames, weightMap) = try ShardIndex.read(indexFile!, folder: folder)
-    } else {
-      shardNames = [location.isDirectory ? PyTorchFormat.single : location.name]
-    }
-    let configPath = location.file("config.json")
-    guard fileExists(atPath: configPath) else {
-      throw FormatError.invalidConfig(
-        path: location.path, detail: "config.json is missing beside the weights (it gives the head counts)")
-    }
-    let (config, configEntries) = try HuggingFaceConfig.read(path: configPath)
-    let validated = try config.validated(path: configPath)
-    self.config = validated
+    let (shardNames, indexFile, weightMap) = try ShardIndex.files(
+      of: location, single: PyTorchFormat.single, index: PyTorchFormat.index)
+    let (validated, configEntries, configPath) = try HuggingFaceConfig.load(beside: location)
+    config = validated
     let shards = try shardNames.map { try TorchCheckpoint(path: location.file($0)) }
     files = shards.map(\.path) + [configPath] + (indexFile.map { [$0] } ?? [])
     formatDescription = "PyTorch (Hugging Face)" + (shards.count > 1 ? ", \(shards.count) shards" : "")
@@ -54,13 +41,9 @@ final class HFPyTorchReader: CheckpointReader, @unchecked Sendable {
           note: mapped == nil ? "not a LLaMA tensor" : mapped?.rowMap != nil ? "rows un-permuted from the Hugging Face q/k layout" : nil))
       }
     }
-    for name in weightMap.keys where sources[TensorNameMap.huggingFace.canonical(name) ?? name] == nil
-      && !TensorNameMap.huggingFace.isIgnored(name)
-    {
-      throw FormatError.malformed(path: indexFile!, detail: "weight_map lists \(name), which no shard holds")
-    }
+    try ShardIndex.checkListed(weightMap, found: Set(shards.flatMap { $0.entries.map(\.name) }), index: indexFile)
     tensors = infos
-    metadata = configEntries.map { MetadataEntry("config." + $0.key, $0.value) }
+    metadata = configEntries
   }
 
   func contains(_ name: String) -> Bool { sources[name] != nil }

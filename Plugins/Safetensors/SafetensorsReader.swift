@@ -18,39 +18,23 @@ public final class SafetensorsReader: CheckpointReader, @unchecked Sendable {
 
   init(_ location: CheckpointLocation) throws {
     folder = location.directory
-    var shardNames: [String]
-    var indexFile: String?
-    if location.isDirectory {
-      if location.has(SafetensorsFormat.index) {
-        indexFile = location.file(SafetensorsFormat.index)
-        shardNames = try ShardIndex.shards(of: indexFile!, folder: folder)
-      } else {
-        shardNames = [SafetensorsFormat.single]
-      }
-    } else if location.name.hasSuffix(".index.json") {
-      indexFile = location.path
-      shardNames = try ShardIndex.shards(of: location.path, folder: folder)
-    } else {
-      shardNames = [location.name]
-    }
-    let configPath = location.file("config.json")
-    guard fileExists(atPath: configPath) else {
-      throw FormatError.invalidConfig(
-        path: location.path, detail: "config.json is missing beside the weights (it gives the head counts)")
-    }
-    let (config, configEntries) = try HuggingFaceConfig.read(path: configPath)
-    let validated = try config.validated(path: configPath)
-    self.config = validated
+    let (shardNames, indexFile, weightMap) = try ShardIndex.files(
+      of: location, single: SafetensorsFormat.single, index: SafetensorsFormat.index)
+    let (validated, configEntries, configPath) = try HuggingFaceConfig.load(beside: location)
+    config = validated
     let shards = try shardNames.map { try SafetensorsFile(path: location.file($0)) }
     files = shards.map(\.path) + [configPath] + (indexFile.map { [$0] } ?? [])
     formatDescription = shards.count == 1 ? "safetensors" : "safetensors, \(shards.count) shards"
 
     var infos: [TensorInfo] = []
-    var metadata = configEntries.map { MetadataEntry("config." + $0.key, $0.value) }
-    for shard in shards {
+    var metadata = configEntries
+    for (shardName, shard) in zip(shardNames, shards) {
       metadata += shard.metadata.map { MetadataEntry("safetensors.\($0.key)", $0.value) }
       for entry in shard.entries {
         if TensorNameMap.huggingFace.isIgnored(entry.name) { continue }
+        if let listed = weightMap[entry.name], listed != shardName {
+          throw FormatError.malformed(path: indexFile!, detail: "weight_map puts \(entry.name) in \(listed) but it is in \(shardName)")
+        }
         let mapped = try HuggingFaceLayout.canonical(entry.name, shape: entry.shape, config: validated, path: shard.path)
         let name = mapped?.name ?? entry.name
         guard sources[name] == nil else {
@@ -63,6 +47,7 @@ public final class SafetensorsReader: CheckpointReader, @unchecked Sendable {
           note: mapped == nil ? "not a LLaMA tensor" : mapped?.rowMap != nil ? "rows un-permuted from the Hugging Face q/k layout" : nil))
       }
     }
+    try ShardIndex.checkListed(weightMap, found: Set(shards.flatMap { $0.entries.map(\.name) }), index: indexFile)
     tensors = infos
     self.metadata = metadata
   }

@@ -7,6 +7,20 @@ public enum HuggingFaceConfig {
   /// Model types with the LLaMA architecture (dense Mistral models use it too).
   static let architectures: Set<String> = ["llama", "mistral"]
 
+  /// The validated configuration from the `config.json` beside the weights (required: only
+  /// it gives the head counts), its entries as metadata, and its path.
+  public static func load(beside location: CheckpointLocation) throws
+    -> (config: ModelConfig, metadata: [MetadataEntry], path: String)
+  {
+    let path = location.file("config.json")
+    guard fileExists(atPath: path) else {
+      throw FormatError.invalidConfig(
+        path: location.path, detail: "config.json is missing beside the weights (it gives the head counts)")
+    }
+    let (config, entries) = try read(path: path)
+    return (try config.validated(path: path), entries.map { MetadataEntry("config." + $0.key, $0.value) }, path)
+  }
+
   public static func read(path: String) throws -> (ModelConfig, [MetadataEntry]) {
     let json = try JSON.parse(contentsOf: path)
     guard let object = json.objectValue else {

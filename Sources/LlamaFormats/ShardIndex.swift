@@ -33,4 +33,30 @@ public enum ShardIndex {
   public static func shards(of path: String, folder: String) throws -> [String] {
     try read(path, folder: folder).shards
   }
+
+  /// Every tensor the index lists must be in some shard (`found` holds the stored names read).
+  public static func checkListed(_ weightMap: [String: String], found: Set<String>, index: String?) throws {
+    guard let index else { return }
+    if let missing = weightMap.keys.sorted().first(where: { !found.contains($0) }) {
+      throw FormatError.malformed(path: index, detail: "weight_map lists \(missing), which no shard holds")
+    }
+  }
+
+  /// The weight files of a Hugging Face checkpoint: those of the index when the location is
+  /// (or holds) `indexName`, else the single file (`singleName` in a folder, or the file itself).
+  public static func files(of location: CheckpointLocation, single singleName: String, index indexName: String)
+    throws -> (shards: [String], index: String?, weightMap: [String: String])
+  {
+    let index: String?
+    if location.isDirectory {
+      index = location.has(indexName) ? location.file(indexName) : nil
+    } else {
+      index = location.name.hasSuffix(".index.json") ? location.path : nil
+    }
+    guard let index else {
+      return ([location.isDirectory ? singleName : location.name], nil, [:])
+    }
+    let (shards, weightMap) = try read(index, folder: location.directory)
+    return (shards, index, weightMap)
+  }
 }
