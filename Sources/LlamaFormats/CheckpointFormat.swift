@@ -30,12 +30,6 @@ public struct CheckpointLocation: Sendable {
   /// The file name (last path component).
   public var name: String { path.split(separator: "/").last.map(String.init) ?? path }
 
-  /// Names of the entries of the folder (empty for a file).
-  public func listing() -> [String] {
-    guard isDirectory else { return [] }
-    return (try? listDirectory(path)) ?? []
-  }
-
   /// The first `count` bytes of the file (fewer if it is shorter).
   public func prefix(_ count: Int) throws -> [UInt8] {
     try MappedFile(path: path).withUnsafeBytes { Array($0.prefix(count)) }
@@ -57,6 +51,8 @@ public protocol CheckpointFormat: Sendable {
 
 /// The format-blind tensor lookup the model code uses.
 public protocol TensorSource: AnyObject {
+  /// Names the source in errors (a file path).
+  var sourceName: String { get }
   /// The tensor with a canonical name; a missing name is an error.
   func tensor(_ name: String) throws -> Tensor
   func contains(_ name: String) -> Bool
@@ -67,7 +63,7 @@ extension TensorSource {
   public func tensor(_ name: String, shape: [Int]) throws -> Tensor {
     let tensor = try tensor(name)
     guard tensor.shape == shape else {
-      throw FormatError.shapeMismatch(path: "\(Self.self)", name: name, expected: shape, actual: tensor.shape)
+      throw FormatError.shapeMismatch(path: sourceName, name: name, expected: shape, actual: tensor.shape)
     }
     return tensor
   }
@@ -90,6 +86,10 @@ public protocol CheckpointReader: TensorSource {
   func vocabulary() throws -> Vocabulary?
   /// Every tensor, canonical names, in file order.
   var tensors: [TensorInfo] { get }
+}
+
+extension CheckpointReader {
+  public var sourceName: String { files.first ?? formatDescription }
 }
 
 /// The formats LlamaKit knows, tried in order (the order decides between formats that both

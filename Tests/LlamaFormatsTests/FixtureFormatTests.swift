@@ -96,6 +96,17 @@ struct FixtureFormatTests {
     }
   }
 
+  @Test("the format-blind lookup: with a shape check, without, and contains")
+  func tensorSource() throws {
+    let source: any TensorSource = try ModelFiles.open(ModelFixtures.m0 + "/gguf/m0.F16.gguf")
+    #expect(source.contains("blk.1.ffn_down.weight") && !source.contains("blk.2.ffn_down.weight"))
+    #expect(try source.tensor("blk.1.ffn_down.weight", shape: [256, 768]).dtype == .f16)
+    #expect(errorMessage { _ = try source.tensor("blk.1.ffn_down.weight", shape: [768, 256]) }
+      == "\(ModelFixtures.m0)/gguf/m0.F16.gguf: tensor blk.1.ffn_down.weight has shape [256, 768], expected [768, 256]")
+    #expect(errorMessage { _ = try source.tensor("blk.9.attn_q.weight") }
+      == "\(ModelFixtures.m0)/gguf/m0.F16.gguf: no tensor blk.9.attn_q.weight")
+  }
+
   @Test("an unknown file is an error listing what was tried")
   func unknown() throws {
     let path = ModelFixtures.root + "/reference-dequant.json"
