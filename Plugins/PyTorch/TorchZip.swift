@@ -1,3 +1,4 @@
+import LlamaCore
 import LlamaFormats
 import LlamaIO
 

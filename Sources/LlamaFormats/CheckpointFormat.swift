@@ -49,26 +49,6 @@ public protocol CheckpointFormat: Sendable {
   static func open(_ location: CheckpointLocation) throws -> any CheckpointReader
 }
 
-/// The format-blind tensor lookup the model code uses.
-public protocol TensorSource: AnyObject {
-  /// Names the source in errors (a file path).
-  var sourceName: String { get }
-  /// The tensor with a canonical name; a missing name is an error.
-  func tensor(_ name: String) throws -> Tensor
-  func contains(_ name: String) -> Bool
-}
-
-extension TensorSource {
-  /// The tensor, checked to have `shape`.
-  public func tensor(_ name: String, shape: [Int]) throws -> Tensor {
-    let tensor = try tensor(name)
-    guard tensor.shape == shape else {
-      throw FormatError.shapeMismatch(path: sourceName, name: name, expected: shape, actual: tensor.shape)
-    }
-    return tensor
-  }
-}
-
 /// One logical model, possibly spread over several files.
 public protocol CheckpointReader: TensorSource {
   /// The format's id ("gguf", …).
