@@ -12,6 +12,7 @@ let package = Package(
     .library(name: "LlamaCore", targets: ["LlamaCore"]),
     .library(name: "LlamaFormats", targets: ["LlamaFormats"]),
     .library(name: "LlamaKit", targets: ["LlamaKit"]),
+    .library(name: "LlamaInference", targets: ["LlamaInference"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -28,6 +29,17 @@ let package = Package(
     .target(name: "LlamaIO", dependencies: ["CJSONC", "CArchive"]),
     .target(name: "LlamaTokenizer", dependencies: ["LlamaIO"]),
     .target(name: "LlamaCore"),
+    // The numeric kernels, built for x86-64-v3 (AVX2, FMA, F16C): without it SIMD FMA becomes
+    // libm fmaf calls. Only this target carries the flag; the CPU is checked at start-up.
+    .systemLibrary(name: "CSpinHint", path: "Sources/CSpinHint"),
+    .target(
+      name: "LlamaKernels", dependencies: ["LlamaCore", "CSpinHint"],
+      swiftSettings: [
+        .unsafeFlags(["-Xcc", "-march=x86-64-v3"]),
+        // Optimized in debug builds too: unoptimized kernels make the model tests minutes long.
+        .unsafeFlags(["-O"], .when(configuration: .debug)),
+      ]),
+    .target(name: "LlamaInference", dependencies: ["LlamaCore", "LlamaKernels"]),
     .target(name: "LlamaFormats", dependencies: ["LlamaIO", "LlamaCore", "LlamaTokenizer"]),
 
     // Checkpoint formats: one library target each, registered in LlamaKit/BuiltinFormats.swift.
@@ -36,7 +48,7 @@ let package = Package(
     .target(name: "PyTorch", dependencies: ["LlamaFormats"], path: "Plugins/PyTorch"),
     .target(name: "Llama2C", dependencies: ["LlamaFormats"], path: "Plugins/Llama2C"),
 
-    .target(name: "LlamaKit", dependencies: ["LlamaFormats", "GGUF", "Safetensors", "PyTorch", "Llama2C"]),
+    .target(name: "LlamaKit", dependencies: ["LlamaFormats", "LlamaInference", "GGUF", "Safetensors", "PyTorch", "Llama2C"]),
     .executableTarget(
       name: "llamakit",
       dependencies: [
@@ -47,6 +59,8 @@ let package = Package(
     .testTarget(name: "LlamaIOTests", dependencies: ["LlamaIO"]),
     .testTarget(name: "LlamaTokenizerTests", dependencies: ["LlamaTokenizer", "LlamaIO"]),
     .testTarget(name: "LlamaCoreTests", dependencies: ["LlamaCore"]),
+    .testTarget(name: "LlamaKernelsTests", dependencies: ["LlamaKernels", "LlamaCore"]),
+    .testTarget(name: "LlamaInferenceTests", dependencies: ["LlamaInference", "LlamaKit", "LlamaCore", "LlamaIO", "LlamaTokenizer"]),
     .testTarget(name: "LlamaFormatsTests", dependencies: ["LlamaKit", "LlamaFormats", "LlamaCore", "LlamaIO", "LlamaTokenizer", "GGUF", "Safetensors", "PyTorch", "Llama2C"]),
     .testTarget(name: "llamakitTests", dependencies: ["llamakit", "LlamaIO"]),
   ]

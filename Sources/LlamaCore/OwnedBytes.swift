@@ -10,6 +10,18 @@ public final class OwnedBytes: @unchecked Sendable {
     count = bytes.count
   }
 
+  /// `count` bytes (64-byte aligned) written by `body`.
+  public init(count: Int, initializingWith body: (UnsafeMutableRawPointer) throws -> Void) rethrows {
+    storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, 1), alignment: 64)
+    self.count = count
+    do {
+      try body(storage.baseAddress!)
+    } catch {
+      storage.deallocate()
+      throw error
+    }
+  }
+
   public let count: Int
 
   deinit { storage.deallocate() }

@@ -1,0 +1,184 @@
+import LlamaCore
+import LlamaKernels
+
+/// Prepared input rows for matrix products: f32 rows, or one 8-bit format per weight type in use.
+struct PreparedInput {
+  let floats: UnsafeMutablePointer<Float>
+  let floatStride: Int
+  let quantized: [ActivationFormat: (UnsafeMutableRawPointer, Int)]
+
+  func rows(for kernel: MatrixKernel) -> (UnsafeRawPointer, Int) {
+    guard let format = kernel.activation else { return (UnsafeRawPointer(floats), 4 * floatStride) }
+    let (base, stride) = quantized[format]!
+    return (UnsafeRawPointer(base), stride)
+  }
+}
+
+extension InferenceSession {
+  /// Tokens of a batch that share one pass over a weight row before the next row is read.
+  static let tokenTile = 32
+
+  /// One batch at positions `position…`; logits of the tokens in `logitRows` land in
+  /// `buffers.logits`, row after row.
+  func forward(_ tokens: [Int], logitRows: Range<Int>?) throws {
+    let config = model.config
+    let b = buffers
+    let count = tokens.count
+    let dim = config.hiddenSize, ffn = config.intermediateSize, headDim = config.headDim
+    let qDim = config.numAttentionHeads * headDim, kvDim = config.numKeyValueHeads * headDim
+    let start = position
+
+    for (t, token) in tokens.enumerated() { try model.embed(token, into: b.x + t * dim) }
+    for t in 0..<count {
+      VectorOps.ropeTable(position: start + t, headDim: headDim, theta: config.ropeTheta, into: b.rope + t * headDim)
+    }
+
+    for (index, layer) in model.layers.enumerated() {
+      // Attention block: x += Wo · attention(rope(Wq·n), rope(Wk·n), Wv·n), n = RMSNorm(x).
+      let attentionInput = normalize(b.x, layer.attentionNorm, count, for: [layer.q, layer.k, layer.v])
+      let qkv = [(layer.q, b.q, qDim), (layer.k, b.k, kvDim), (layer.v, b.v, kvDim)]
+      pool.run { worker in
+        for (matrix, out, stride) in qkv {
+          let rows = WorkerPool.share(matrix.rows, of: threadCount, index: worker)
+          multiply(matrix, rows: rows, attentionInput, count, out, stride)
+        }
+      }
+      pool.parallelRanges(count) { range in
+        for t in range {
+          VectorOps.rope(b.q + t * qDim, heads: config.numAttentionHeads, headDim: headDim, table: b.rope + t * headDim)
+          VectorOps.rope(b.k + t * kvDim, heads: config.numKeyValueHeads, headDim: headDim, table: b.rope + t * headDim)
+          for h in 0..<config.numKeyValueHeads {
+            let slot = cacheSlot(layer: index, kvHead: h, position: start + t)
+            (b.keys + slot).update(from: b.k + t * kvDim + h * headDim, count: headDim)
+            (b.values + slot).update(from: b.v + t * kvDim + h * headDim, count: headDim)
+          }
+        }
+      }
+      attend(layer: index, tokens: count, start: start)
+      let attentionOutput = prepare(b.attention, stride: qDim, count, for: [layer.attentionOutput])
+      pool.run { worker in
+        let rows = WorkerPool.share(dim, of: threadCount, index: worker)
+        multiply(layer.attentionOutput, rows: rows, attentionOutput, count, b.projected, dim)
+        for t in 0..<count { addRows(b.x + t * dim, b.projected + t * dim, rows) }
+      }
+
+      // Feed-forward block: x += W_down · (silu(W_gate·n) ⊙ (W_up·n)), n = RMSNorm(x).
+      let ffnInput = normalize(b.x, layer.ffnNorm, count, for: [layer.gate, layer.up])
+      pool.run { worker in
+        let rows = WorkerPool.share(ffn, of: threadCount, index: worker)
+        multiply(layer.gate, rows: rows, ffnInput, count, b.gate, ffn)
+        multiply(layer.up, rows: rows, ffnInput, count, b.up, ffn)
+        for t in 0..<count where !rows.isEmpty {
+          VectorOps.swiGLU(b.gate + t * ffn + rows.lowerBound, b.up + t * ffn + rows.lowerBound, rows.count)
+        }
+      }
+      let downInput = prepare(b.gate, stride: ffn, count, for: [layer.down])
+      pool.run { worker in
+        let rows = WorkerPool.share(dim, of: threadCount, index: worker)
+        multiply(layer.down, rows: rows, downInput, count, b.projected, dim)
+        for t in 0..<count { addRows(b.x + t * dim, b.projected + t * dim, rows) }
+      }
+    }
+
+    guard let logitRows else { return }
+    // Only the rows whose logits are wanted go through the output head.
+    let first = b.x + logitRows.lowerBound * dim
+    let outputInput = normalize(first, model.outputNorm, logitRows.count, for: [model.output])
+    let vocab = config.vocabSize
+    pool.run { worker in
+      let rows = WorkerPool.share(vocab, of: threadCount, index: worker)
+      multiply(model.output, rows: rows, outputInput, logitRows.count, b.logits, vocab)
+    }
+  }
+
+  /// RMSNorm of `count` rows of `x` into `buffers.normed`, prepared for `matrices`.
+  func normalize(_ x: UnsafeMutablePointer<Float>, _ weight: [Float], _ count: Int, for matrices: [WeightMatrix]) -> PreparedInput {
+    let dim = model.config.hiddenSize, eps = model.config.rmsNormEps
+    let normed = buffers.normed
+    weight.withUnsafeBufferPointer { w in
+      pool.parallelRanges(count) { range in
+        for t in range { VectorOps.rmsNorm(x + t * dim, w.baseAddress!, dim, eps: eps, into: normed + t * dim) }
+      }
+    }
+    return prepare(normed, stride: dim, count, for: matrices)
+  }
+
+  /// Quantizes `count` rows of `rows` (`stride` floats apart, `stride` columns) for every
+  /// 8-bit format `matrices` need.
+  func prepare(_ rows: UnsafeMutablePointer<Float>, stride: Int, _ count: Int, for matrices: [WeightMatrix]) -> PreparedInput {
+    var quantized: [ActivationFormat: (UnsafeMutableRawPointer, Int)] = [:]
+    for matrix in matrices {
+      guard let format = matrix.kernel.activation, quantized[format] == nil else { continue }
+      quantized[format] = (buffers.quantized[format]!, buffers.quantizedRowBytes[format]!)
+    }
+    let reference = referenceKernels
+    if !quantized.isEmpty {
+      let formats = Array(quantized)
+      pool.parallelRanges(count) { range in
+        for (format, (base, rowBytes)) in formats {
+          let quantize = ActivationQuantizer.function(format, reference: reference)
+          for t in range { quantize(rows + t * stride, stride, base + t * rowBytes) }
+        }
+      }
+    }
+    return PreparedInput(floats: rows, floatStride: stride, quantized: quantized)
+  }
+
+  /// `out[t · outStride + r] = matrix[r] · input[t]` for r in `rows`, t in 0..<count, tile by tile.
+  func multiply(
+    _ matrix: WeightMatrix, rows: Range<Int>, _ input: PreparedInput, _ count: Int,
+    _ out: UnsafeMutablePointer<Float>, _ outStride: Int
+  ) {
+    guard !rows.isEmpty else { return }
+    let kernel = referenceKernels ? matrix.kernel.reference : matrix.kernel.simd
+    let (base, stride) = input.rows(for: matrix.kernel)
+    var t0 = 0
+    while t0 < count {
+      let tile = min(Self.tokenTile, count - t0)
+      for r in rows {
+        kernel(matrix.row(r), base + t0 * stride, stride, tile, matrix.columns, out + t0 * outStride + r, outStride)
+      }
+      t0 += tile
+    }
+  }
+
+  @inline(__always)
+  func addRows(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, _ rows: Range<Int>) {
+    guard !rows.isEmpty else { return }
+    VectorOps.addScaled(x + rows.lowerBound, y + rows.lowerBound, 1, rows.count)
+  }
+
+  /// Offset of one cached head vector: [layer][kvHead][position][headDim].
+  @inline(__always)
+  func cacheSlot(layer: Int, kvHead: Int, position: Int) -> Int {
+    let config = model.config
+    return ((layer * config.numKeyValueHeads + kvHead) * contextLength + position) * config.headDim
+  }
+
+  /// Causal attention of every (token, head) of the batch over the cached positions; query
+  /// heads share key/value heads in groups (GQA, MQA).
+  func attend(layer: Int, tokens count: Int, start: Int) {
+    let config = model.config
+    let b = buffers
+    let heads = config.numAttentionHeads, headDim = config.headDim
+    let group = heads / config.numKeyValueHeads
+    let qDim = heads * headDim
+    let scale = Float(1 / Double(headDim).squareRoot())
+    let contextLength = contextLength
+    pool.run { worker in
+      let scores = b.scores + worker * contextLength
+      for unit in WorkerPool.share(count * heads, of: threadCount, index: worker) {
+        let t = unit / heads, h = unit % heads
+        let length = start + t + 1
+        let query = b.q + t * qDim + h * headDim
+        let keys = b.keys + cacheSlot(layer: layer, kvHead: h / group, position: 0)
+        let values = b.values + cacheSlot(layer: layer, kvHead: h / group, position: 0)
+        for j in 0..<length { scores[j] = VectorOps.dot(query, keys + j * headDim, headDim) * scale }
+        VectorOps.softmax(scores, length)
+        let out = b.attention + t * qDim + h * headDim
+        out.update(repeating: 0, count: headDim)
+        for j in 0..<length { VectorOps.addScaled(out, values + j * headDim, scores[j], headDim) }
+      }
+    }
+  }
+}

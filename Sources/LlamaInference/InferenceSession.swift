@@ -1,0 +1,80 @@
+import LlamaCore
+import LlamaKernels
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// One sequence being evaluated: the KV cache, the scratch buffers and the worker threads.
+/// `evaluate` runs tokens at the next positions and returns logits; prompt tokens go through
+/// as batches (matrix–matrix), generated tokens one at a time (matrix–vector).
+public final class InferenceSession {
+  public let model: LlamaModel
+  /// Positions the KV cache holds.
+  public let contextLength: Int
+  /// Tokens per forward batch (longer inputs are split).
+  public let batchSize: Int
+  public let threadCount: Int
+  /// Use the scalar reference kernels (for tests: the same forward pass with the twins).
+  public let referenceKernels: Bool
+  /// Tokens evaluated so far (the next position).
+  public private(set) var position = 0
+
+  let pool: WorkerPool
+  let buffers: SessionBuffers
+
+  /// Which logits `evaluate` returns.
+  public enum Logits: Sendable {
+    /// The last token's: what generation samples from.
+    case last
+    /// Every token's, row after row: what perplexity and scoring need.
+    case all
+  }
+
+  public init(model: LlamaModel, contextLength: Int, batchSize: Int = 512, threads: Int? = nil, referenceKernels: Bool = false) throws {
+    guard contextLength > 0 else { throw ModelError.invalidInput("context length must be positive, not \(contextLength)") }
+    guard batchSize > 0 else { throw ModelError.invalidInput("batch size must be positive, not \(batchSize)") }
+    self.model = model
+    self.contextLength = contextLength
+    self.batchSize = min(batchSize, contextLength)
+    threadCount = max(1, threads ?? InferenceSession.defaultThreadCount)
+    self.referenceKernels = referenceKernels
+    pool = WorkerPool(threads: threadCount)
+    buffers = SessionBuffers(config: model.config, contextLength: contextLength, batchSize: self.batchSize, threads: threadCount)
+  }
+
+  /// The number of online CPUs.
+  public static var defaultThreadCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
+  /// Forgets the sequence (the cache is overwritten from position 0).
+  public func reset() { position = 0 }
+
+  /// Runs `tokens` at positions `position…`; returns the logits of the last token or of every
+  /// token (`vocabSize` floats per token).
+  public func evaluate(_ tokens: [Int], logits: Logits = .last) throws -> [Float] {
+    let vocab = model.config.vocabSize
+    guard !tokens.isEmpty else { throw ModelError.invalidInput("no tokens to evaluate") }
+    if let bad = tokens.first(where: { $0 < 0 || $0 >= vocab }) {
+      throw ModelError.invalidInput("token id \(bad) is outside the vocabulary (0..<\(vocab))")
+    }
+    guard position + tokens.count <= contextLength else {
+      throw ModelError.invalidInput(
+        "the context holds \(contextLength) tokens; \(position) are used and \(tokens.count) more do not fit")
+    }
+    var result = [Float]()
+    result.reserveCapacity(logits == .all ? tokens.count * vocab : vocab)
+    var start = 0
+    while start < tokens.count {
+      let chunk = Array(tokens[start..<min(tokens.count, start + batchSize)])
+      let isLast = start + chunk.count == tokens.count
+      let wanted: Range<Int>? = logits == .all ? 0..<chunk.count : (isLast ? (chunk.count - 1)..<chunk.count : nil)
+      try forward(chunk, logitRows: wanted)
+      if let wanted {
+        result.append(contentsOf: UnsafeBufferPointer(start: buffers.logits, count: wanted.count * vocab))
+      }
+      position += chunk.count
+      start += chunk.count
+    }
+    return result
+  }
+}

@@ -1,0 +1,50 @@
+import LlamaCore
+
+/// The kernels for one weight type: how activations are prepared (f32 or an 8-bit block
+/// format) and the row kernels, a scalar reference and the SIMD kernel with the same signature.
+public struct MatrixKernel: Sendable {
+  public let type: DType
+  /// The 8-bit format activations are quantized to; nil for float weights (f32 activations).
+  public let activation: ActivationFormat?
+  public let reference: RowKernel
+  public let simd: RowKernel
+  /// How the SIMD kernel works, for reports ("AVX2 FMA", "AVX2 int8 fused", …).
+  public let simdName: String
+
+  /// Bytes of one prepared activation row of `n` elements.
+  public func activationRowBytes(_ n: Int) -> Int { activation?.bytes(for: n) ?? 4 * n }
+
+  /// Writes the activation row for `x` (n floats) to `out` in this kernel's format.
+  public func prepare(_ x: UnsafePointer<Float>, _ n: Int, into out: UnsafeMutableRawPointer, reference: Bool = false) {
+    if let activation {
+      ActivationQuantizer.function(activation, reference: reference)(x, n, out)
+    } else {
+      out.copyMemory(from: x, byteCount: 4 * n)
+    }
+  }
+
+  /// Whether a row of `n` elements fits the kernel (whole blocks).
+  public func accepts(rowLength n: Int) -> Bool { n > 0 && n % type.blockSize == 0 && n % (activation?.blockSize ?? 1) == 0 }
+
+  public static func kernel(for type: DType) -> MatrixKernel? { table[type] }
+
+  public static var supportedTypes: [DType] { table.keys.sorted { ($0.ggmlID ?? 999) < ($1.ggmlID ?? 999) } }
+
+  static let table: [DType: MatrixKernel] = {
+    var table: [DType: MatrixKernel] = [
+      .f32: MatrixKernel(type: .f32, activation: nil, reference: FloatDot.f32Reference, simd: FloatDot.f32, simdName: "AVX2 FMA"),
+      .f16: MatrixKernel(type: .f16, activation: nil, reference: FloatDot.f16Reference, simd: FloatDot.f16, simdName: "F16C + AVX2 FMA"),
+      .bf16: MatrixKernel(type: .bf16, activation: nil, reference: FloatDot.bf16Reference, simd: FloatDot.bf16, simdName: "AVX2 FMA"),
+    ]
+    let fused: [DType: RowKernel] = [
+      .q4_0: QuantizedAVX2.q4_0, .q8_0: QuantizedAVX2.q8_0, .q4_K: QuantizedAVX2.q4_K, .q6_K: QuantizedAVX2.q6_K,
+    ]
+    for layout in BlockLayouts.all {
+      let simd = fused[layout.type] ?? QuantizedGeneric.rowKernel(layout)
+      table[layout.type] = MatrixKernel(
+        type: layout.type, activation: layout.activation, reference: QuantizedReference.rowKernel(layout),
+        simd: simd, simdName: fused[layout.type] != nil ? "AVX2 int8, fused" : "AVX2 int8, decoded rows")
+    }
+    return table
+  }()
+}
