@@ -8,7 +8,7 @@ import CSpinHint
 /// A fixed set of threads that run one job at a time, each with its thread index; the calling
 /// thread is worker 0. Workers spin between jobs (a forward pass hands out hundreds of short
 /// jobs per token, and waking a sleeping thread costs more than most of them take), and fall
-/// asleep after a few milliseconds without work.
+/// asleep after about a millisecond without work.
 public final class WorkerPool: @unchecked Sendable {
   public let threadCount: Int
   private let shared: PoolState
@@ -80,8 +80,10 @@ private final class PoolState: @unchecked Sendable {
   /// the new generation.
   var job: ((Int) -> Void)?
 
-  /// Spin iterations (each with `pause`) before a worker sleeps: a few milliseconds.
-  static let spinLimit = 1 << 17
+  /// Spin iterations (each with `pause`) before a worker sleeps: about a millisecond, longer
+  /// than the gaps between the jobs of a forward pass, short enough not to burn a core that
+  /// another process (or test) needs.
+  static let spinLimit = 1 << 15
 
   init() {
     pthread_mutex_init(mutex, nil)

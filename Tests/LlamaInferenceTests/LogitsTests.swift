@@ -60,27 +60,57 @@ struct LogitsComparison {
   }
 }
 
-@Suite("logits against the float64 references")
+/// One checkpoint and the float64 reference of its stored weights.
+struct LogitsCase: CustomTestStringConvertible, Sendable {
+  let path: String
+  let reference: String
+  let tolerance: Double
+  var testDescription: String { path }
+
+  /// Every float fixture of M0: f32 safetensors, the F16 GGUF, float16 and bfloat16 PyTorch
+  /// files and the bfloat16 2-shard Meta checkpoint.
+  static let fixtures = [
+    LogitsCase(path: "hf", reference: "logits.json", tolerance: 1e-4),
+    LogitsCase(path: "gguf/m0.F16.gguf", reference: "logits.gguf-F16.json", tolerance: 2e-3),
+    LogitsCase(path: "pytorch-f16", reference: "logits.hf-f16.json", tolerance: 2e-3),
+    LogitsCase(path: "pytorch-bf16-sharded", reference: "logits.hf-bf16.json", tolerance: 2e-3),
+    LogitsCase(path: "meta-bf16-2shards", reference: "logits.hf-bf16.json", tolerance: 2e-3),
+  ]
+}
+
+func openSession(_ path: String, context: Int = 256, threads: Int = 2, reference: Bool = false) throws -> InferenceSession {
+  let reader = try ModelFiles.open(path)
+  let model = try LlamaModel(config: reader.config, tensors: reader)
+  return try InferenceSession(model: model, contextLength: context, threads: threads, referenceKernels: reference)
+}
+
+// Serialized: each case runs two spinning worker threads; cases side by side on two cores
+// would mostly wait for each other.
+@Suite("logits against the float64 references", .serialized)
 struct LogitsTests {
-  func session(_ path: String, reference: Bool = false) throws -> InferenceSession {
-    let reader = try ModelFiles.open(path)
-    let model = try LlamaModel(config: reader.config, tensors: reader)
-    return try InferenceSession(model: model, contextLength: 256, threads: 2, referenceKernels: reference)
+  @Test("M0 float fixtures: next-token log-probabilities, top-5 and greedy tokens", arguments: LogitsCase.fixtures)
+  func m0(_ item: LogitsCase) throws {
+    let reference = try ReferenceLogits(path: Fixtures.m0 + "/reference/" + item.reference)
+    let result = try LogitsComparison.run(try openSession(Fixtures.m0 + "/" + item.path), reference, tolerance: item.tolerance)
+    #expect(result.failures.isEmpty, "\(result.failures.prefix(5))")
+    print("m0 \(item.path): worst |Δ logprob| \(result.worstLogprob) (tolerance \(item.tolerance))")
   }
 
-  @Test("M0 float32 safetensors: |Δ logprob| ≤ 1e-4, top-5 and greedy equal")
-  func m0Float32() throws {
+  @Test("the scalar reference kernels give the same model, one thread")
+  func scalarTwins() throws {
     let reference = try ReferenceLogits(path: Fixtures.m0 + "/reference/logits.json")
-    let result = try LogitsComparison.run(try session(Fixtures.m0 + "/hf"), reference, tolerance: 1e-4)
+    let session = try openSession(Fixtures.m0 + "/hf", threads: 1, reference: true)
+    let result = try LogitsComparison.run(session, reference, tolerance: 1e-4)
     #expect(result.failures.isEmpty, "\(result.failures.prefix(5))")
-    print("m0 hf f32: worst |Δ logprob| \(result.worstLogprob)")
   }
 
-  @Test("M0 F16 GGUF: |Δ logprob| ≤ 2e-3 against the float64 pass of its own weights")
-  func m0F16() throws {
-    let reference = try ReferenceLogits(path: Fixtures.m0 + "/reference/logits.gguf-F16.json")
-    let result = try LogitsComparison.run(try session(Fixtures.m0 + "/gguf/m0.F16.gguf"), reference, tolerance: 2e-3)
-    #expect(result.failures.isEmpty, "\(result.failures.prefix(5))")
-    print("m0 F16 gguf: worst |Δ logprob| \(result.worstLogprob)")
+  @Test("Q4_K_M GGUF: SIMD and scalar kernels give the same logits")
+  func quantizedTwins() throws {
+    let path = Fixtures.m0 + "/gguf/m0.Q4_K_M.gguf"
+    let ids = [1, 383, 423, 384, 290, 400, 383, 426, 392, 274, 385, 401]
+    let simd = try openSession(path).evaluate(ids, logits: .all)
+    let scalar = try openSession(path, threads: 1, reference: true).evaluate(ids, logits: .all)
+    let worst = zip(simd, scalar).map { abs($0 - $1) }.max()!
+    #expect(worst <= 1e-4, "largest logit difference \(worst)")
   }
 }
