@@ -1,6 +1,7 @@
 import GGUF
 import Llama2C
 import LlamaFormats
+import LlamaInference
 import LlamaIO
 import LlamaTokenizer
 
@@ -25,5 +26,31 @@ public enum ModelFiles {
       return try SentencePieceTokenizer(vocabulary: vocabulary)
     }
     return try TokenizerLoader.load(path: path)
+  }
+}
+
+extension ModelFiles {
+  /// The model at `path` (any format), loaded for inference.
+  public static func model(_ path: String) throws -> LlamaModel {
+    let reader = try open(path)
+    return try LlamaModel(config: reader.config, tensors: reader)
+  }
+}
+
+extension ModelFiles {
+  /// The tokenizer of the checkpoint at `path`: its own vocabulary (GGUF, llama2.c), else the
+  /// tokenizer file in its folder (tokenizer.model, tokenizer.json, …).
+  public static func tokenizer(forModel path: String) throws -> any Tokenizer {
+    if try fileKind(atPath: path) != .directory {
+      let location = try CheckpointLocation(path: path)
+      let formats: [any CheckpointFormat.Type] = [GGUFFormat.self, Llama2CFormat.self]
+      var carriesVocabulary = false
+      for format in formats where try format.sniff(location) { carriesVocabulary = true }
+      if !carriesVocabulary {
+        let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        return try tokenizer(folder.isEmpty ? "/" : folder)
+      }
+    }
+    return try tokenizer(path)
   }
 }

@@ -10,5 +10,7 @@ struct LlamaKitCommand: AsyncParsableCommand {
       tokenizer.json, a llama2.c tokenizer.bin, or a folder holding one of them.
       """,
     version: "0.1.0",
-    subcommands: [InspectCommand.self, TokenizeCommand.self, DetokenizeCommand.self, VocabCommand.self])
+    subcommands: [
+      InspectCommand.self, GenerateCommand.self, TokenizeCommand.self, DetokenizeCommand.self, VocabCommand.self,
+    ])
 }
