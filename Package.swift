@@ -52,7 +52,7 @@ let package = Package(
     .executableTarget(
       name: "llamakit",
       dependencies: [
-        "LlamaIO", "LlamaTokenizer", "LlamaCore", "LlamaFormats", "LlamaKit",
+        "LlamaIO", "LlamaTokenizer", "LlamaCore", "LlamaFormats", "LlamaKernels", "LlamaInference", "LlamaKit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 

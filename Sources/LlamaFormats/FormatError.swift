@@ -18,6 +18,8 @@ public enum FormatError: Error, Sendable, Equatable {
   case forbiddenPickle(path: String, detail: String)
   /// The tensor's type cannot be read as values.
   case unsupportedTensorType(path: String, name: String, type: String)
+  /// A writer cannot represent what it was given.
+  case unwritable(path: String, detail: String)
 }
 
 extension FormatError: CustomStringConvertible {
@@ -39,6 +41,8 @@ extension FormatError: CustomStringConvertible {
       return "\(path): refused pickle content: \(detail)"
     case .unsupportedTensorType(let path, let name, let type):
       return "\(path): tensor \(name) has type \(type), which cannot be read as values"
+    case .unwritable(let path, let detail):
+      return "\(path): cannot write: \(detail)"
     }
   }
 }

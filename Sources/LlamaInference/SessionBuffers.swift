@@ -51,7 +51,7 @@ final class SessionBuffers {
     let widest = max(dim, qDim, ffn)
     var quantized: [ActivationFormat: UnsafeMutableRawPointer] = [:]
     var rowBytes: [ActivationFormat: Int] = [:]
-    for format in [ActivationFormat.q8_0, .q8_1, .q8_K] {
+    for format in ActivationFormat.allCases {
       let bytes = format.bytes(for: (widest + 255) / 256 * 256)
       let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes * batchSize, alignment: 64)
       allocations.append(raw)

@@ -26,6 +26,19 @@ struct WeightMatrix: @unchecked Sendable {
     rows = tensor.shape[0]
     columns = tensor.shape[1]
     rowBytes = tensor.rowBytes
+    if let packing = kernel.packing, packing.accepts(rowLength: columns) {
+      // Same bytes per row, re-laid out for the packed kernel.
+      let (rows, columns, rowBytes) = (self.rows, self.columns, self.rowBytes)
+      let packed = OwnedBytes(count: tensor.byteCount) { out in
+        tensor.withContiguousBytes { bytes in
+          for r in 0..<rows { packing.pack(bytes.baseAddress! + r * rowBytes, columns, out + r * rowBytes) }
+        }
+      }
+      self.kernel = packing.kernel
+      data = packed.buffer.baseAddress!
+      owner = packed
+      return
+    }
     self.kernel = kernel
     if case .contiguous(let bytes, let owner) = tensor.storage {
       data = bytes.baseAddress!

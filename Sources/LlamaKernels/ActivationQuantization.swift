@@ -1,22 +1,27 @@
 import LlamaCore
+import _Builtin_intrinsics.intel
 
 /// The 8-bit block formats activations are quantized to before an integer dot product with
 /// block-quantized weights (ggml's `vec_dot_type`): Q8_0 for the 32-element legacy types, Q8_1
 /// (with the block sum) for those with a minimum, Q8_K for the 256-element K types.
-public enum ActivationFormat: Sendable {
+public enum ActivationFormat: Sendable, CaseIterable {
   /// d:half, qs[32] int8.
   case q8_0
   /// d:half, s:half (= d·Σqs), qs[32].
   case q8_1
   /// d:f32, qs[256] int8, bsums[16] int16 (sums of 16 consecutive qs).
   case q8_K
+  /// Q8_0's values regrouped for the packed kernels (`PairedQ8`): per 256 elements 8 f32
+  /// scales, 8 f32 d·Σq, 256 qs with the halves of each block pair interleaved.
+  case q8_0x
 
-  public var blockSize: Int { self == .q8_K ? 256 : 32 }
+  public var blockSize: Int { self == .q8_K || self == .q8_0x ? 256 : 32 }
   public var blockBytes: Int {
     switch self {
     case .q8_0: return 34
     case .q8_1: return 36
     case .q8_K: return 292
+    case .q8_0x: return 320
     }
   }
 
@@ -34,6 +39,7 @@ public enum ActivationQuantizer {
     case .q8_0: return reference ? q8_0Scalar : q8_0SIMD
     case .q8_1: return reference ? q8_1Scalar : q8_1SIMD
     case .q8_K: return reference ? q8_KScalar : q8_KSIMD
+    case .q8_0x: return reference ? q8_0xScalar : q8_0xSIMD
     }
   }
 
@@ -41,6 +47,9 @@ public enum ActivationQuantizer {
   static func storeHalf(_ value: Float, _ p: UnsafeMutableRawPointer, _ offset: Int) {
     p.storeBytes(of: FloatConversion.half(value).littleEndian, toByteOffset: offset, as: UInt16.self)
   }
+
+  static let q8_0xScalar: Function = { x, n, out in PairedQ8.quantize(x, n, out, reference: true) }
+  static let q8_0xSIMD: Function = { x, n, out in PairedQ8.quantize(x, n, out, reference: false) }
 
   // MARK: Q8_0 / Q8_1: d = max|x| / 127, q = round(x · 127 / max|x|)
   // As ggml's x86 `quantize_row_q8_0` (what llama.cpp runs on this CPU): the scale is applied as
@@ -79,22 +88,30 @@ public enum ActivationQuantizer {
     for b in 0..<(n / 32) {
       let block = out + size * b
       let p = UnsafeRawPointer(x + 32 * b)
-      let v0 = p.loadUnaligned(as: SIMD8<Float>.self), v1 = p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-      let v2 = p.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self), v3 = p.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+      let v0 = p.loadUnaligned(as: __m256.self), v1 = p.loadUnaligned(fromByteOffset: 32, as: __m256.self)
+      let v2 = p.loadUnaligned(fromByteOffset: 64, as: __m256.self), v3 = p.loadUnaligned(fromByteOffset: 96, as: __m256.self)
       let m = pointwiseMax(pointwiseMax(magnitude(v0), magnitude(v1)), pointwiseMax(magnitude(v2), magnitude(v3)))
       let amax = m.max()
       let d = amax / 127
-      let id = SIMD8<Float>(repeating: amax != 0 ? 127 / amax : 0)
-      let q0 = SIMD8<Int32>(v0 * id, rounding: .toNearestOrEven), q1 = SIMD8<Int32>(v1 * id, rounding: .toNearestOrEven)
-      let q2 = SIMD8<Int32>(v2 * id, rounding: .toNearestOrEven), q3 = SIMD8<Int32>(v3 * id, rounding: .toNearestOrEven)
-      let sum = ((q0 &+ q1) &+ (q2 &+ q3)).wrappedSum()
-      block.storeBytes(of: SIMD8<Int8>(truncatingIfNeeded: q0), toByteOffset: qsOffset, as: SIMD8<Int8>.self)
-      block.storeBytes(of: SIMD8<Int8>(truncatingIfNeeded: q1), toByteOffset: qsOffset + 8, as: SIMD8<Int8>.self)
-      block.storeBytes(of: SIMD8<Int8>(truncatingIfNeeded: q2), toByteOffset: qsOffset + 16, as: SIMD8<Int8>.self)
-      block.storeBytes(of: SIMD8<Int8>(truncatingIfNeeded: q3), toByteOffset: qsOffset + 24, as: SIMD8<Int8>.self)
+      let id = _mm256_set1_ps(amax != 0 ? 127 / amax : 0)
+      // vcvtps2dq rounds half to even (the default MXCSR mode).
+      let q0 = _mm256_cvtps_epi32(_mm256_mul_ps(v0, id)), q1 = _mm256_cvtps_epi32(_mm256_mul_ps(v1, id))
+      let q2 = _mm256_cvtps_epi32(_mm256_mul_ps(v2, id)), q3 = _mm256_cvtps_epi32(_mm256_mul_ps(v3, id))
+      block.storeBytes(of: packBytes(q0, q1, q2, q3), toByteOffset: qsOffset, as: __m256i.self)
       storeHalf(d, block, 0)
-      if withSum { storeHalf(Float(sum) * d, block, 2) }
+      if withSum {
+        let sum = AVX2.sum(_mm256_add_epi32(_mm256_add_epi32(q0, q1), _mm256_add_epi32(q2, q3)))
+        storeHalf(Float(sum) * d, block, 2)
+      }
     }
+  }
+
+  /// Four vectors of eight int32 (each within int8 range) as 32 bytes in order.
+  @inline(__always)
+  static func packBytes(_ q0: __m256i, _ q1: __m256i, _ q2: __m256i, _ q3: __m256i) -> __m256i {
+    // The packs work per 128-bit lane; the permutation restores element order.
+    let packed = _mm256_packs_epi16(_mm256_packs_epi32(q0, q1), _mm256_packs_epi32(q2, q3))
+    return _mm256_permutevar8x32_epi32(packed, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7))
   }
 
   // MARK: Q8_K: the signed element of largest magnitude maps to −127; round half to even
@@ -149,15 +166,18 @@ public enum ActivationQuantizer {
         continue
       }
       let iscale = -127 / maxValue
-      let s = SIMD8<Float>(repeating: iscale)
-      for g in 0..<16 {
-        let v0 = xb.loadUnaligned(fromByteOffset: 64 * g, as: SIMD8<Float>.self)
-        let v1 = xb.loadUnaligned(fromByteOffset: 64 * g + 32, as: SIMD8<Float>.self)
-        let q0 = pointwiseMin(SIMD8<Int32>(s * v0, rounding: .toNearestOrEven), SIMD8(repeating: 127))
-        let q1 = pointwiseMin(SIMD8<Int32>(s * v1, rounding: .toNearestOrEven), SIMD8(repeating: 127))
-        block.storeBytes(of: SIMD8<Int8>(truncatingIfNeeded: q0), toByteOffset: 4 + 16 * g, as: SIMD8<Int8>.self)
-        block.storeBytes(of: SIMD8<Int8>(truncatingIfNeeded: q1), toByteOffset: 12 + 16 * g, as: SIMD8<Int8>.self)
-        block.storeBytes(of: Int16(q0.wrappedSum() &+ q1.wrappedSum()).littleEndian, toByteOffset: 260 + 2 * g, as: Int16.self)
+      let s = _mm256_set1_ps(iscale)
+      let top = _mm256_set1_epi32(127)
+      for g in 0..<8 {
+        func quantized(_ k: Int) -> __m256i {
+          let v = xb.loadUnaligned(fromByteOffset: 128 * g + 32 * k, as: __m256.self)
+          return _mm256_min_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(s, v)), top)
+        }
+        let q0 = quantized(0), q1 = quantized(1), q2 = quantized(2), q3 = quantized(3)
+        block.storeBytes(of: packBytes(q0, q1, q2, q3), toByteOffset: 4 + 32 * g, as: __m256i.self)
+        let sum0 = AVX2.sum(_mm256_add_epi32(q0, q1)), sum1 = AVX2.sum(_mm256_add_epi32(q2, q3))
+        block.storeBytes(of: Int16(sum0).littleEndian, toByteOffset: 260 + 4 * g, as: Int16.self)
+        block.storeBytes(of: Int16(sum1).littleEndian, toByteOffset: 262 + 4 * g, as: Int16.self)
       }
       block.storeBytes(of: (1 / iscale).bitPattern.littleEndian, toByteOffset: 0, as: UInt32.self)
     }

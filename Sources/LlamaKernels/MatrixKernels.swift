@@ -10,6 +10,20 @@ public struct MatrixKernel: Sendable {
   public let simd: RowKernel
   /// How the SIMD kernel works, for reports ("AVX2 FMA", "AVX2 int8 fused", …).
   public let simdName: String
+  /// A load-time re-layout of the rows with faster kernels, when the type has one.
+  public let packing: RowPacking?
+
+  init(
+    type: DType, activation: ActivationFormat?, reference: @escaping RowKernel, simd: @escaping RowKernel,
+    simdName: String, packing: RowPacking? = nil
+  ) {
+    self.type = type
+    self.activation = activation
+    self.reference = reference
+    self.simd = simd
+    self.simdName = simdName
+    self.packing = packing
+  }
 
   /// Bytes of one prepared activation row of `n` elements.
   public func activationRowBytes(_ n: Int) -> Int { activation?.bytes(for: n) ?? 4 * n }
@@ -43,8 +57,40 @@ public struct MatrixKernel: Sendable {
       let simd = fused[layout.type] ?? QuantizedGeneric.rowKernel(layout)
       table[layout.type] = MatrixKernel(
         type: layout.type, activation: layout.activation, reference: QuantizedReference.rowKernel(layout),
-        simd: simd, simdName: fused[layout.type] != nil ? "AVX2 int8, fused" : "AVX2 int8, decoded rows")
+        simd: simd, simdName: fused[layout.type] != nil ? "AVX2 int8, fused" : "AVX2 int8, decoded rows",
+        packing: RowPacking.table[layout.type])
     }
     return table
   }()
+}
+
+/// Rows re-laid out once at load time (same values, same bytes) for kernels that read them
+/// faster; rows must be whole groups of `columnMultiple` elements.
+public final class RowPacking: Sendable {
+  /// The kernels for packed rows (the reference unpacks and runs the plain reference).
+  public let kernel: MatrixKernel
+  public let columnMultiple: Int
+  public let pack: @Sendable (UnsafeRawPointer, Int, UnsafeMutableRawPointer) -> Void
+  public let unpack: @Sendable (UnsafeRawPointer, Int, UnsafeMutableRawPointer) -> Void
+
+  init(
+    kernel: MatrixKernel, columnMultiple: Int, pack: @escaping @Sendable (UnsafeRawPointer, Int, UnsafeMutableRawPointer) -> Void,
+    unpack: @escaping @Sendable (UnsafeRawPointer, Int, UnsafeMutableRawPointer) -> Void
+  ) {
+    self.kernel = kernel
+    self.columnMultiple = columnMultiple
+    self.pack = pack
+    self.unpack = unpack
+  }
+
+  /// Whether rows of `n` elements can be packed.
+  public func accepts(rowLength n: Int) -> Bool { n > 0 && n % columnMultiple == 0 }
+
+  static let table: [DType: RowPacking] = [
+    .q4_0: RowPacking(
+      kernel: MatrixKernel(
+        type: .q4_0, activation: .q8_0x, reference: PackedQ4_0.reference, simd: PackedQ4_0.simd,
+        simdName: "AVX2 int8, packed pairs"),
+      columnMultiple: 256, pack: PackedQ4_0.pack, unpack: PackedQ4_0.unpack)
+  ]
 }

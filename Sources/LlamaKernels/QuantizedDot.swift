@@ -22,9 +22,10 @@ enum QuantizedReference {
     for b in 0..<(n / layout.blockSize) {
       layout.decode(w + layout.blockBytes * b, &block)
       let ab = a + activation.blockBytes * b
+      // Block layouts pair with Q8_0, Q8_1 or Q8_K (q8_0x is the packed kernels' own).
       switch activation {
-      case .q8_0, .q8_1:
-        let qs = activation == .q8_0 ? 2 : 4
+      case .q8_0, .q8_1, .q8_0x:
+        let qs = activation == .q8_1 ? 4 : 2
         var isum: Int32 = 0
         for j in 0..<32 { isum += Int32(block.q[j]) * Int32(ab.load(fromByteOffset: qs + j, as: Int8.self)) }
         let da = halfAt(ab, 0)
@@ -107,8 +108,8 @@ enum QuantizedGeneric {
     let activation = layout.activation
     var sum: Float = 0
     switch activation {
-    case .q8_0, .q8_1:
-      let qs = activation == .q8_0 ? 2 : 4
+    case .q8_0, .q8_1, .q8_0x:
+      let qs = activation == .q8_1 ? 4 : 2
       for b in 0..<blocks {
         let ab = a + activation.blockBytes * b
         let isum = AVX2.dot32(UnsafeRawPointer(q + 32 * b), ab + qs)

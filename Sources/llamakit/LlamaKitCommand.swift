@@ -11,6 +11,7 @@ struct LlamaKitCommand: AsyncParsableCommand {
       """,
     version: "0.1.0",
     subcommands: [
-      InspectCommand.self, GenerateCommand.self, TokenizeCommand.self, DetokenizeCommand.self, VocabCommand.self,
+      InspectCommand.self, GenerateCommand.self, BenchCommand.self, SynthCommand.self, TokenizeCommand.self, DetokenizeCommand.self,
+      VocabCommand.self,
     ])
 }

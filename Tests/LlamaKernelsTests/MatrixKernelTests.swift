@@ -41,6 +41,10 @@ struct MatrixKernelTests {
       case .q8_0: return Double(FloatConversion.float(fromHalf: block.loadUnaligned(as: UInt16.self))) * Double(block.load(fromByteOffset: 2 + j, as: Int8.self))
       case .q8_1: return Double(FloatConversion.float(fromHalf: block.loadUnaligned(as: UInt16.self))) * Double(block.load(fromByteOffset: 4 + j, as: Int8.self))
       case .q8_K: return Double(block.loadUnaligned(as: Float.self)) * Double(block.load(fromByteOffset: 4 + j, as: Int8.self))
+      case .q8_0x:
+        let b = j / 32, e = j % 32
+        let d = Double(block.loadUnaligned(fromByteOffset: 4 * b, as: Float.self))
+        return d * Double(block.load(fromByteOffset: 64 + 64 * (b / 2) + 16 * (b % 2) + (e < 16 ? e : 16 + e), as: Int8.self))
       }
     }
   }
@@ -102,6 +106,35 @@ struct MatrixKernelTests {
       let tolerance = magnitude * 2e-6 + (kernel.activation == .q8_1 ? magnitude * 2e-3 : 0)
       #expect(abs(Double(reference[t]) - exact) <= tolerance, "\(type) token \(t): reference \(reference[t]) vs \(exact)")
       #expect(abs(Double(simd[t]) - Double(reference[t])) <= magnitude * 2e-6, "\(type) token \(t): SIMD \(simd[t]) vs \(reference[t])")
+    }
+  }
+
+  static let packedTypes = MatrixKernel.supportedTypes.filter { MatrixKernel.kernel(for: $0)?.packing != nil }
+
+  @Test("packed rows: pack/unpack round trip; packed kernels equal the plain reference", arguments: packedTypes)
+  func packed(type: DType) throws {
+    let plain = try #require(MatrixKernel.kernel(for: type))
+    let packing = try #require(plain.packing)
+    let kernel = packing.kernel
+    var rng = SplitMix64(seed: 99)
+    let n = 768, tokens = 3
+    let w = randomWeights(type, rows: 1, n: n, rng: &rng)
+    var packed = [UInt8](repeating: 0, count: w.count), back = [UInt8](repeating: 0, count: w.count)
+    w.withUnsafeBytes { src in packed.withUnsafeMutableBytes { packing.pack(src.baseAddress!, n, $0.baseAddress!) } }
+    packed.withUnsafeBytes { src in back.withUnsafeMutableBytes { packing.unpack(src.baseAddress!, n, $0.baseAddress!) } }
+    #expect(back == w)
+    #expect(packed != w)
+    let x = (0..<(n * tokens)).map { _ in rng.float() }
+    let a = activations(kernel, x, tokens: tokens, n: n, reference: true)
+    #expect(a == activations(kernel, x, tokens: tokens, n: n, reference: false))
+    let aPlain = activations(plain, x, tokens: tokens, n: n, reference: true)
+    let plainReference = run(plain.reference, w, aPlain, aStride: plain.activationRowBytes(n), tokens: tokens, n: n)
+    let reference = run(kernel.reference, packed, a, aStride: kernel.activationRowBytes(n), tokens: tokens, n: n)
+    let simd = run(kernel.simd, packed, a, aStride: kernel.activationRowBytes(n), tokens: tokens, n: n)
+    #expect(reference == plainReference)
+    for t in 0..<tokens {
+      let magnitude = Double(abs(plainReference[t])) + 1
+      #expect(abs(Double(simd[t]) - Double(reference[t])) <= magnitude * 1e-5, "\(type) token \(t): \(simd[t]) vs \(reference[t])")
     }
   }
 

@@ -1,0 +1,270 @@
+import GGUF
+import LlamaCore
+import LlamaFormats
+import LlamaTokenizer
+
+/// The shape of a real LLaMA-family model, for synthetic random-weight models of that size.
+public struct ModelShape: Sendable, Equatable {
+  public var name: String
+  public var config: ModelConfig
+
+  public static let known: [ModelShape] = [
+    shape("tinyllama-1.1b", vocab: 32000, dim: 2048, ffn: 5632, layers: 22, heads: 32, kv: 4, context: 2048, eps: 1e-5),
+    shape("open-llama-3b", vocab: 32000, dim: 3200, ffn: 8640, layers: 26, heads: 32, kv: 32, context: 2048, eps: 1e-6),
+    shape("llama-7b", vocab: 32000, dim: 4096, ffn: 11008, layers: 32, heads: 32, kv: 32, context: 2048, eps: 1e-6),
+    shape("llama2-7b", vocab: 32000, dim: 4096, ffn: 11008, layers: 32, heads: 32, kv: 32, context: 4096, eps: 1e-5),
+    shape("llama2-13b", vocab: 32000, dim: 5120, ffn: 13824, layers: 40, heads: 40, kv: 40, context: 4096, eps: 1e-5),
+    // M0's shape: a tiny model for tests and demos.
+    shape("tiny", vocab: 512, dim: 256, ffn: 768, layers: 2, heads: 8, kv: 2, context: 256, eps: 1e-5),
+  ]
+
+  static func shape(
+    _ name: String, vocab: Int, dim: Int, ffn: Int, layers: Int, heads: Int, kv: Int, context: Int, eps: Float
+  ) -> ModelShape {
+    ModelShape(
+      name: name,
+      config: ModelConfig(
+        vocabSize: vocab, hiddenSize: dim, intermediateSize: ffn, numHiddenLayers: layers, numAttentionHeads: heads,
+        numKeyValueHeads: kv, ropeTheta: 10000, rmsNormEps: eps, contextLength: context, tieWordEmbeddings: false))
+  }
+
+  public static func named(_ name: String) -> ModelShape? { known.first { $0.name == name } }
+}
+
+/// Which type each tensor of a synthetic model gets: one type for every matrix, or one of
+/// llama-quantize's default mixes (approximately: the K mixes give attn_v and ffn_down of the
+/// first and last eighth of the layers, and of every third layer between, one more bit, and
+/// output.weight Q6_K).
+public struct WeightTypePlan: Sendable, Equatable {
+  public let name: String
+  let base: DType
+  let moreBits: DType?
+  let output: DType
+  /// llama_ftype, for `general.file_type`.
+  let fileType: Int64
+
+  public static let all: [WeightTypePlan] = [
+    WeightTypePlan(name: "f32", base: .f32, moreBits: nil, output: .f32, fileType: 0),
+    WeightTypePlan(name: "f16", base: .f16, moreBits: nil, output: .f16, fileType: 1),
+    WeightTypePlan(name: "bf16", base: .bf16, moreBits: nil, output: .bf16, fileType: 32),
+    WeightTypePlan(name: "q8_0", base: .q8_0, moreBits: nil, output: .q8_0, fileType: 7),
+    WeightTypePlan(name: "q4_0", base: .q4_0, moreBits: nil, output: .q6_K, fileType: 2),
+    WeightTypePlan(name: "q4_1", base: .q4_1, moreBits: nil, output: .q6_K, fileType: 3),
+    WeightTypePlan(name: "q5_0", base: .q5_0, moreBits: nil, output: .q6_K, fileType: 8),
+    WeightTypePlan(name: "q5_1", base: .q5_1, moreBits: nil, output: .q6_K, fileType: 9),
+    WeightTypePlan(name: "iq4_nl", base: .iq4_nl, moreBits: nil, output: .q6_K, fileType: 25),
+    WeightTypePlan(name: "q3_k_m", base: .q3_K, moreBits: .q4_K, output: .q6_K, fileType: 12),
+    WeightTypePlan(name: "q4_k_m", base: .q4_K, moreBits: .q6_K, output: .q6_K, fileType: 15),
+    WeightTypePlan(name: "q5_k_m", base: .q5_K, moreBits: .q6_K, output: .q6_K, fileType: 17),
+    WeightTypePlan(name: "q6_k", base: .q6_K, moreBits: nil, output: .q6_K, fileType: 18),
+  ]
+
+  public static func named(_ name: String) -> WeightTypePlan? { all.first { $0.name == name.lowercased() } }
+
+  /// The type of canonical tensor `name` in a model of `layers` layers.
+  func type(of name: String, layers: Int) -> DType {
+    if name == CanonicalName.output { return output }
+    if name == CanonicalName.tokenEmbedding { return base }
+    if let (layer, tensor) = CanonicalName.parseLayer(name) {
+      switch tensor {
+      case .attentionNorm, .ffnNorm: return .f32
+      case .attentionV, .ffnDown:
+        if let moreBits, Self.usesMoreBits(layer, of: layers) { return moreBits }
+        return base
+      default: return base
+      }
+    }
+    return .f32
+  }
+
+  /// llama.cpp's `use_more_bits`.
+  static func usesMoreBits(_ layer: Int, of layers: Int) -> Bool {
+    layer < layers / 8 || layer >= 7 * layers / 8 || (layer - layers / 8) % 3 == 2
+  }
+}
+
+/// A deterministic random-weight model written as GGUF: real shapes and tensor types, random
+/// values (float weights of magnitude about 0.02; quantized blocks with random bits and small
+/// scales; norms 1), for measuring speed without downloading a model.
+public enum SyntheticModel {
+  /// Writes the model; `vocabulary` defaults to a synthetic one (special tokens, the 256 byte
+  /// tokens, then made-up pieces). `progress` gets (bytes written, total bytes).
+  public static func write(
+    shape: ModelShape, types: WeightTypePlan, seed: UInt64, to path: String, overwrite: Bool = false,
+    vocabulary: Vocabulary? = nil, progress: (Int, Int) -> Void = { _, _ in }
+  ) throws {
+    let config = shape.config
+    if let vocabulary, vocabulary.count != config.vocabSize {
+      throw FormatError.unwritable(
+        path: path, detail: "the tokenizer has \(vocabulary.count) pieces; \(shape.name) needs \(config.vocabSize)")
+    }
+    let names = CanonicalName.all(layers: config.numHiddenLayers, tied: false)
+    let plans = names.map { name in
+      GGUFWriter.TensorPlan(name: name, shape: canonicalShape(name, config), type: types.type(of: name, layers: config.numHiddenLayers))
+    }
+    let writer = try GGUFWriter(
+      path: path, overwrite: overwrite, metadata: metadata(shape, types, seed: seed, vocabulary: vocabulary), tensors: plans)
+    let total = plans.reduce(0) { $0 + ($1.type.byteCount(elements: $1.shape.reduce(1, *)) ?? 0) }
+    var done = 0
+    for (index, plan) in plans.enumerated() {
+      var random = SplitMix64(seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
+      let rowLength = plan.shape.last!, rows = plan.shape.count == 1 ? 1 : plan.shape[0]
+      let rowBytes = plan.type.byteCount(elements: rowLength)!
+      let rowsPerChunk = max(1, (8 << 20) / rowBytes)
+      var chunk = [UInt8](repeating: 0, count: rowsPerChunk * rowBytes)
+      var row = 0
+      while row < rows {
+        let count = min(rowsPerChunk, rows - row)
+        try chunk.withUnsafeMutableBytes { buffer in
+          let bytes = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<(count * rowBytes)])
+          if plan.shape.count == 1 {
+            fillOnes(bytes)
+          } else {
+            fill(bytes, type: plan.type, random: &random)
+          }
+          try writer.write(UnsafeRawBufferPointer(bytes))
+        }
+        row += count
+        done += count * rowBytes
+        progress(done, total)
+      }
+    }
+    try writer.finish()
+  }
+
+  static func canonicalShape(_ name: String, _ c: ModelConfig) -> [Int] {
+    let qDim = c.numAttentionHeads * c.headDim, kvDim = c.numKeyValueHeads * c.headDim
+    if name == CanonicalName.tokenEmbedding || name == CanonicalName.output { return [c.vocabSize, c.hiddenSize] }
+    guard let (_, tensor) = CanonicalName.parseLayer(name) else { return [c.hiddenSize] }
+    switch tensor {
+    case .attentionNorm, .ffnNorm: return [c.hiddenSize]
+    case .attentionQ: return [qDim, c.hiddenSize]
+    case .attentionK, .attentionV: return [kvDim, c.hiddenSize]
+    case .attentionOutput: return [c.hiddenSize, qDim]
+    case .ffnGate, .ffnUp: return [c.intermediateSize, c.hiddenSize]
+    case .ffnDown: return [c.hiddenSize, c.intermediateSize]
+    }
+  }
+
+  static func metadata(_ shape: ModelShape, _ types: WeightTypePlan, seed: UInt64, vocabulary: Vocabulary?) -> [(String, MetadataValue)] {
+    let c = shape.config
+    func u32(_ v: Int) -> MetadataValue { .integer(Int64(v), type: "u32") }
+    func f32(_ v: Float) -> MetadataValue { .float(Double(v), type: "f32") }
+    var entries: [(String, MetadataValue)] = [
+      ("general.architecture", .string("llama")),
+      ("general.name", .string("synthetic \(shape.name) \(types.name) seed \(seed)")),
+      ("general.file_type", u32(Int(types.fileType))),
+      ("llama.vocab_size", u32(c.vocabSize)),
+      ("llama.context_length", u32(c.contextLength ?? 2048)),
+      ("llama.embedding_length", u32(c.hiddenSize)),
+      ("llama.block_count", u32(c.numHiddenLayers)),
+      ("llama.feed_forward_length", u32(c.intermediateSize)),
+      ("llama.rope.dimension_count", u32(c.headDim)),
+      ("llama.attention.head_count", u32(c.numAttentionHeads)),
+      ("llama.attention.head_count_kv", u32(c.numKeyValueHeads)),
+      ("llama.attention.layer_norm_rms_epsilon", f32(c.rmsNormEps)),
+      ("llama.rope.freq_base", f32(c.ropeTheta)),
+    ]
+    if types.base.isQuantized { entries.append(("general.quantization_version", u32(2))) }
+    let (pieces, scores, kinds) = tokenizerArrays(vocabulary, size: c.vocabSize)
+    entries += [
+      ("tokenizer.ggml.model", .string("llama")),
+      ("tokenizer.ggml.tokens", .array(pieces.map { .string($0) }, elementType: "string")),
+      ("tokenizer.ggml.scores", .array(scores.map { f32($0) }, elementType: "f32")),
+      ("tokenizer.ggml.token_type", .array(kinds.map { .integer(Int64($0), type: "i32") }, elementType: "i32")),
+      ("tokenizer.ggml.bos_token_id", u32(Int(vocabulary?.trainer.bosID ?? 1))),
+      ("tokenizer.ggml.eos_token_id", u32(Int(vocabulary?.trainer.eosID ?? 2))),
+      ("tokenizer.ggml.unknown_token_id", u32(Int(vocabulary?.trainer.unkID ?? 0))),
+      ("tokenizer.ggml.add_bos_token", .bool(true)),
+      ("tokenizer.ggml.add_eos_token", .bool(false)),
+    ]
+    return entries
+  }
+
+  /// Pieces, scores and llama.cpp token types (1 normal, 2 unknown, 3 control, 6 byte).
+  static func tokenizerArrays(_ vocabulary: Vocabulary?, size: Int) -> ([String], [Float], [Int]) {
+    if let vocabulary {
+      // A vocabulary without scores (tokenizer.json) gets rank order as scores.
+      let scores = vocabulary.scores ?? vocabulary.pieces.indices.map { -Float($0) }
+      return (vocabulary.pieces, scores, vocabulary.types.map { Int($0.rawValue) })
+    }
+    var pieces = ["<unk>", "<s>", "</s>"]
+    var kinds = [2, 3, 3]
+    for byte in 0..<256 where pieces.count < size {
+      pieces.append("<0x" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2) + ">")
+      kinds.append(6)
+    }
+    let letters = Array("abcdefghijklmnopqrstuvwxyz")
+    var n = 0
+    while pieces.count < size {
+      var word = "", k = n
+      repeat {
+        word.append(letters[k % 26])
+        k /= 26
+      } while k > 0
+      pieces.append("\u{2581}" + word)
+      kinds.append(1)
+      n += 1
+    }
+    return (pieces, pieces.indices.map { -Float($0) }, kinds)
+  }
+
+  static func fillOnes(_ bytes: UnsafeMutableRawBufferPointer) {
+    for i in 0..<(bytes.count / 4) { bytes.storeBytes(of: Float(1).bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self) }
+  }
+
+  /// Random values of `type`: floats of magnitude 1/64…1/32 with random signs; quantized
+  /// blocks of random bits whose f16 scale fields are set to small positive values.
+  static func fill(_ bytes: UnsafeMutableRawBufferPointer, type: DType, random: inout SplitMix64) {
+    let words = bytes.count / 8
+    for i in 0..<words {
+      var v = random.next()
+      switch type {
+      case .f16:
+        // sign | exponent 2^-6 | random mantissa, four halves per word.
+        v = (v & 0x83FF_83FF_83FF_83FF) | 0x2400_2400_2400_2400
+      case .bf16:
+        v = (v & 0x807F_807F_807F_807F) | 0x3C80_3C80_3C80_3C80
+      case .f32:
+        v = (v & 0x807F_FFFF_807F_FFFF) | 0x3C80_0000_3C80_0000
+      default:
+        break
+      }
+      bytes.storeBytes(of: v, toByteOffset: 8 * i, as: UInt64.self)
+    }
+    for i in (8 * words)..<bytes.count { bytes[i] = UInt8(truncatingIfNeeded: random.next()) }
+    guard type.isQuantized else { return }
+    let scaleFields: [DType: [Int]] = [
+      .q4_0: [0], .q4_1: [0, 2], .q5_0: [0], .q5_1: [0, 2], .q8_0: [0], .iq4_nl: [0], .q2_K: [80, 82],
+      .q3_K: [108], .q4_K: [0, 2], .q5_K: [0, 2], .q6_K: [208], .iq4_xs: [0],
+    ]
+    // Scales chosen so that values are of order 0.01–0.05 for each type's integer range.
+    let scale: [DType: Float] = [
+      .q4_0: 0.004, .q4_1: 0.004, .q5_0: 0.002, .q5_1: 0.002, .q8_0: 0.0002, .iq4_nl: 0.0003, .q2_K: 0.004,
+      .q3_K: 0.0003, .q4_K: 0.0003, .q5_K: 0.0002, .q6_K: 0.0001, .iq4_xs: 0.00003,
+    ]
+    let d = FloatConversion.half(scale[type] ?? 0.001).littleEndian
+    for block in stride(from: 0, to: bytes.count, by: type.blockBytes) {
+      for offset in scaleFields[type] ?? [] { bytes.storeBytes(of: d, toByteOffset: block + offset, as: UInt16.self) }
+    }
+  }
+}
+
+/// SplitMix64: the seeded generator of synthetic weights.
+struct SplitMix64 {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}
+
+extension String {
+  fileprivate func leftPadded(to width: Int) -> String {
+    count >= width ? self : String(repeating: "0", count: width - count) + self
+  }
+}
