@@ -13,6 +13,7 @@ let package = Package(
     .library(name: "LlamaFormats", targets: ["LlamaFormats"]),
     .library(name: "LlamaKit", targets: ["LlamaKit"]),
     .library(name: "LlamaInference", targets: ["LlamaInference"]),
+    .library(name: "LlamaKernels", targets: ["LlamaKernels"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")

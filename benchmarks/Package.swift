@@ -29,5 +29,15 @@ let package = Package(
         .product(name: "LlamaIO", package: "LlamaKit"),
       ],
       path: "Sources/tokenizer-throughput"),
+    // Memory bandwidth and FMA / int8 peaks of this machine: the limits the inference speeds
+    // are compared with (compare/compare_llamacpp.sh).
+    .executableTarget(
+      name: "machine-limits",
+      dependencies: [.product(name: "LlamaKernels", package: "LlamaKit"), "MachineLimitsAVX512"],
+      path: "Sources/machine-limits",
+      swiftSettings: [.unsafeFlags(["-Xcc", "-march=x86-64-v3"])]),
+    .target(
+      name: "MachineLimitsAVX512", path: "Sources/MachineLimitsAVX512",
+      swiftSettings: [.unsafeFlags(["-Xcc", "-march=x86-64-v4", "-Xcc", "-mavx512vnni"])]),
   ]
 )

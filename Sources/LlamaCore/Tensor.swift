@@ -80,7 +80,7 @@ public final class Tensor: @unchecked Sendable {
         for row in 0..<rowCount {
           for (part, bytes) in zip(parts, buffers) {
             let n = part.rowBytes
-            bytes.withUnsafeBytes { memcpy(destination + offset, $0.baseAddress! + row * n, n) }
+            _ = bytes.withUnsafeBytes { memcpy(destination + offset, $0.baseAddress! + row * n, n) }
             offset += n
           }
         }
