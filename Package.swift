@@ -33,8 +33,15 @@ let package = Package(
     // The numeric kernels, built for x86-64-v3 (AVX2, FMA, F16C): without it SIMD FMA becomes
     // libm fmaf calls. Only this target carries the flag; the CPU is checked at start-up.
     .systemLibrary(name: "CSpinHint", path: "Sources/CSpinHint"),
+    // AVX-512 (x86-64-v4) + VNNI kernels, called by LlamaKernels only on CPUs that have them.
     .target(
-      name: "LlamaKernels", dependencies: ["LlamaCore", "CSpinHint"],
+      name: "LlamaKernelsAVX512",
+      swiftSettings: [
+        .unsafeFlags(["-Xcc", "-march=x86-64-v4", "-Xcc", "-mavx512vnni"]),
+        .unsafeFlags(["-O"], .when(configuration: .debug)),
+      ]),
+    .target(
+      name: "LlamaKernels", dependencies: ["LlamaCore", "CSpinHint", "LlamaKernelsAVX512"],
       swiftSettings: [
         .unsafeFlags(["-Xcc", "-march=x86-64-v3"]),
         // Optimized in debug builds too: unoptimized kernels make the model tests minutes long.

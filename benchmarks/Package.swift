@@ -36,6 +36,11 @@ let package = Package(
       dependencies: [.product(name: "LlamaKernels", package: "LlamaKit"), "MachineLimitsAVX512"],
       path: "Sources/machine-limits",
       swiftSettings: [.unsafeFlags(["-Xcc", "-march=x86-64-v3"])]),
+    // Single-threaded matrix kernel throughput per weight type.
+    .executableTarget(
+      name: "kernel-throughput",
+      dependencies: [.product(name: "LlamaKernels", package: "LlamaKit"), .product(name: "LlamaCore", package: "LlamaKit")],
+      path: "Sources/kernel-throughput"),
     .target(
       name: "MachineLimitsAVX512", path: "Sources/MachineLimitsAVX512",
       swiftSettings: [.unsafeFlags(["-Xcc", "-march=x86-64-v4", "-Xcc", "-mavx512vnni"])]),

@@ -124,7 +124,10 @@ extension InferenceSession {
     return PreparedInput(floats: rows, floatStride: stride, quantized: quantized)
   }
 
-  /// `out[t · outStride + r] = matrix[r] · input[t]` for r in `rows`, t in 0..<count, tile by tile.
+  /// `out[t · outStride + r] = matrix[r] · input[t]` for r in `rows`, t in 0..<count. Two-level
+  /// blocking for batches: a block of rows (about 128 KB of weights) stays in L2 while tiles of
+  /// tokens small enough for L1 (about 24 KB of activations) pass over it, so weights come from
+  /// memory once per batch and activations from L1 for every row.
   func multiply(
     _ matrix: WeightMatrix, rows: Range<Int>, _ input: PreparedInput, _ count: Int,
     _ out: UnsafeMutablePointer<Float>, _ outStride: Int
@@ -132,13 +135,24 @@ extension InferenceSession {
     guard !rows.isEmpty else { return }
     let kernel = referenceKernels ? matrix.kernel.reference : matrix.kernel.simd
     let (base, stride) = input.rows(for: matrix.kernel)
-    var t0 = 0
-    while t0 < count {
-      let tile = min(Self.tokenTile, count - t0)
-      for r in rows {
-        kernel(matrix.row(r), base + t0 * stride, stride, tile, matrix.columns, out + t0 * outStride + r, outStride)
+    if count == 1 {
+      for r in rows { kernel(matrix.row(r), base, stride, 1, matrix.columns, out + r, outStride) }
+      return
+    }
+    let rowBlock = max(1, (128 << 10) / matrix.rowBytes)
+    let tokenTile = max(4, min(Self.tokenTile, (24 << 10) / stride / 4 * 4))
+    var r0 = rows.lowerBound
+    while r0 < rows.upperBound {
+      let r1 = min(rows.upperBound, r0 + rowBlock)
+      var t0 = 0
+      while t0 < count {
+        let tile = min(tokenTile, count - t0)
+        for r in r0..<r1 {
+          kernel(matrix.row(r), base + t0 * stride, stride, tile, matrix.columns, out + t0 * outStride + r, outStride)
+        }
+        t0 += tile
       }
-      t0 += tile
+      r0 = r1
     }
   }
 

@@ -11,6 +11,9 @@ public struct CPUFeatures: Sendable, Equatable {
   public var f16c = false
   public var avx512f = false
   public var avx512bw = false
+  public var avx512cd = false
+  public var avx512dq = false
+  public var avx512vl = false
   public var avx512vnni = false
   public var avx512bf16 = false
 
@@ -29,6 +32,9 @@ public struct CPUFeatures: Sendable, Equatable {
       features.f16c = flags.contains("f16c")
       features.avx512f = flags.contains("avx512f")
       features.avx512bw = flags.contains("avx512bw")
+      features.avx512cd = flags.contains("avx512cd")
+      features.avx512dq = flags.contains("avx512dq")
+      features.avx512vl = flags.contains("avx512vl")
       features.avx512vnni = flags.contains("avx512_vnni")
       features.avx512bf16 = flags.contains("avx512_bf16")
       break
@@ -41,11 +47,23 @@ public struct CPUFeatures: Sendable, Equatable {
     [("AVX2", avx2), ("FMA", fma), ("F16C", f16c)].filter { !$0.1 }.map(\.0)
   }
 
+  /// x86-64-v4 (AVX-512 F, BW, CD, DQ, VL) with VNNI: the AVX-512 kernels run.
+  public var hasAVX512Kernels: Bool { avx512f && avx512bw && avx512cd && avx512dq && avx512vl && avx512vnni }
+
+  /// The features the kernels use: the CPU's, unless the environment variable
+  /// LLAMAKIT_KERNELS=avx2 keeps them to x86-64-v3 (to compare the two paths).
+  public static let enabled: CPUFeatures = {
+    var features = current
+    if let value = getenv("LLAMAKIT_KERNELS"), String(cString: value).lowercased() == "avx2" {
+      features.avx512f = false
+      features.avx512vnni = false
+    }
+    return features
+  }()
+
   /// Names of the instruction sets the kernels use on this CPU, for reports.
   public var used: [String] {
-    var names = ["AVX2", "FMA", "F16C"]
-    if avx512vnni { names.append("AVX512-VNNI (not used yet)") }
-    return names
+    hasAVX512Kernels ? ["AVX2", "FMA", "F16C", "AVX-512", "AVX512-VNNI"] : ["AVX2", "FMA", "F16C"]
   }
 
   /// Throws unless the CPU runs x86-64-v3 code.

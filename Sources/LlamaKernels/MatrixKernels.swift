@@ -1,4 +1,5 @@
 import LlamaCore
+import LlamaKernelsAVX512
 
 /// The kernels for one weight type: how activations are prepared (f32 or an 8-bit block
 /// format) and the row kernels, a scalar reference and the SIMD kernel with the same signature.
@@ -12,16 +13,22 @@ public struct MatrixKernel: Sendable {
   public let simdName: String
   /// A load-time re-layout of the rows with faster kernels, when the type has one.
   public let packing: RowPacking?
+  /// Every SIMD kernel this CPU runs, best first (`simd` is the first): the tests check each.
+  public let variants: [(name: String, kernel: RowKernel)]
 
+  /// `avx512` is used instead of `simd` where the CPU has the AVX-512 kernels.
   init(
     type: DType, activation: ActivationFormat?, reference: @escaping RowKernel, simd: @escaping RowKernel,
-    simdName: String, packing: RowPacking? = nil
+    simdName: String, avx512: (name: String, kernel: RowKernel)? = nil, packing: RowPacking? = nil
   ) {
     self.type = type
     self.activation = activation
     self.reference = reference
-    self.simd = simd
-    self.simdName = simdName
+    var variants: [(name: String, kernel: RowKernel)] = [(simdName, simd)]
+    if let avx512, CPUFeatures.enabled.hasAVX512Kernels { variants.insert(avx512, at: 0) }
+    self.variants = variants
+    self.simd = variants[0].kernel
+    self.simdName = variants[0].name
     self.packing = packing
   }
 
@@ -90,7 +97,7 @@ public final class RowPacking: Sendable {
     .q4_0: RowPacking(
       kernel: MatrixKernel(
         type: .q4_0, activation: .q8_0x, reference: PackedQ4_0.reference, simd: PackedQ4_0.simd,
-        simdName: "AVX2 int8, packed pairs"),
+        simdName: "AVX2 int8, packed pairs", avx512: ("AVX-512 VNNI, packed quads, 4 tokens", packedQ4_0AVX512)),
       columnMultiple: 256, pack: PackedQ4_0.pack, unpack: PackedQ4_0.unpack)
   ]
 }

@@ -64,8 +64,8 @@ enum PackedQ4_0 {
           let packed = AVX2.load(wg + 16 + 32 * p)
           let low = _mm256_and_si256(packed, mask)
           let high = _mm256_and_si256(_mm256_srli_epi16(packed, 4), mask)
-          let y = ag + 64 + 64 * p
-          let products = _mm256_add_epi16(_mm256_maddubs_epi16(low, AVX2.load(y)), _mm256_maddubs_epi16(high, AVX2.load(y + 32)))
+          let y = ag + PairedQ8.lowHalves(pair: p)
+          let products = _mm256_add_epi16(_mm256_maddubs_epi16(low, AVX2.load(y)), _mm256_maddubs_epi16(high, AVX2.load(y + 64)))
           let sums = _mm256_cvtepi32_ps(_mm256_madd_epi16(products, ones))
           acc = _mm256_fmadd_ps(sums, _mm256_permutevar8x32_ps(scales, spread), acc)
         }
@@ -81,10 +81,19 @@ enum PackedQ4_0 {
 
 /// The `q8_0x` activation layout: Q8_0's values (scale `d = max|x|/127` rounded to f16,
 /// `q = round(x/d)` half to even) regrouped for the packed kernels. Per 256 elements: the 8 block
-/// scales as f32, the 8 products d·Σq as f32, then per pair of blocks
-/// `[b0[0..<16], b1[0..<16], b0[16..<32], b1[16..<32]]`.
+/// scales as f32, the 8 products d·Σq as f32, then per quad of blocks the first halves of the
+/// four blocks, then their second halves: `[b0[0..<16], b1[0..<16], b2[0..<16], b3[0..<16],
+/// b0[16..<32], …, b3[16..<32]]`. A 64-byte load holds one half of four blocks (AVX-512), a
+/// 32-byte load one half of two (AVX2).
 enum PairedQ8 {
   static let groupBytes = 320
+
+  /// Offset in a group of the first halves of blocks 2p and 2p+1 (their second halves are 64
+  /// bytes further).
+  @inline(__always) static func lowHalves(pair p: Int) -> Int { 64 + 128 * (p / 2) + 32 * (p % 2) }
+
+  /// Offset in a group of the first (`half` 0) or second half of block b.
+  @inline(__always) static func half(_ half: Int, block b: Int) -> Int { 64 + 128 * (b / 4) + 64 * half + 16 * (b % 4) }
 
   static func quantize(_ x: UnsafePointer<Float>, _ n: Int, _ out: UnsafeMutableRawPointer, reference: Bool) {
     withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 8 * 34) { buffer in
@@ -100,9 +109,8 @@ enum PairedQ8 {
           for j in 0..<32 { sum += Int32(block.load(fromByteOffset: 2 + j, as: Int8.self)) }
           group.storeBytes(of: d, toByteOffset: 4 * b, as: Float.self)
           group.storeBytes(of: d * Float(sum), toByteOffset: 32 + 4 * b, as: Float.self)
-          let pair = group + 64 + 64 * (b / 2) + 16 * (b % 2)
-          pair.copyMemory(from: block + 2, byteCount: 16)
-          (pair + 32).copyMemory(from: block + 18, byteCount: 16)
+          (group + half(0, block: b)).copyMemory(from: block + 2, byteCount: 16)
+          (group + half(1, block: b)).copyMemory(from: block + 18, byteCount: 16)
         }
       }
     }
@@ -116,9 +124,8 @@ enum PairedQ8 {
         let block = out + 34 * (8 * g + b)
         let d = group.loadUnaligned(fromByteOffset: 4 * b, as: Float.self)
         block.storeBytes(of: FloatConversion.half(d).littleEndian, as: UInt16.self)
-        let pair = group + 64 + 64 * (b / 2) + 16 * (b % 2)
-        (block + 2).copyMemory(from: pair, byteCount: 16)
-        (block + 18).copyMemory(from: pair + 32, byteCount: 16)
+        (block + 2).copyMemory(from: group + half(0, block: b), byteCount: 16)
+        (block + 18).copyMemory(from: group + half(1, block: b), byteCount: 16)
       }
     }
   }

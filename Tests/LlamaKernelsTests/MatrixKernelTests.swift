@@ -44,7 +44,7 @@ struct MatrixKernelTests {
       case .q8_0x:
         let b = j / 32, e = j % 32
         let d = Double(block.loadUnaligned(fromByteOffset: 4 * b, as: Float.self))
-        return d * Double(block.load(fromByteOffset: 64 + 64 * (b / 2) + 16 * (b % 2) + (e < 16 ? e : 16 + e), as: Int8.self))
+        return d * Double(block.load(fromByteOffset: 64 + 128 * (b / 4) + 64 * (e / 16) + 16 * (b % 4) + e % 16, as: Int8.self))
       }
     }
   }
@@ -87,7 +87,6 @@ struct MatrixKernelTests {
     #expect(a == activations(kernel, x, tokens: tokens, n: n, reference: false))
     let aStride = kernel.activationRowBytes(n)
     let reference = run(kernel.reference, w, a, aStride: aStride, tokens: tokens, n: n)
-    let simd = run(kernel.simd, w, a, aStride: aStride, tokens: tokens, n: n)
     // The weights as floats, by LlamaCore's independent dequantizers.
     let weights = try w.withUnsafeBytes { raw in
       try [Float](unsafeUninitializedCapacity: n) { buffer, count in
@@ -105,7 +104,10 @@ struct MatrixKernelTests {
       // Float rounding of n products and the f16 block sums (Q8_1's s) bound the difference.
       let tolerance = magnitude * 2e-6 + (kernel.activation == .q8_1 ? magnitude * 2e-3 : 0)
       #expect(abs(Double(reference[t]) - exact) <= tolerance, "\(type) token \(t): reference \(reference[t]) vs \(exact)")
-      #expect(abs(Double(simd[t]) - Double(reference[t])) <= magnitude * 2e-6, "\(type) token \(t): SIMD \(simd[t]) vs \(reference[t])")
+      for (name, variant) in kernel.variants {
+        let simd = run(variant, w, a, aStride: aStride, tokens: tokens, n: n)
+        #expect(abs(Double(simd[t]) - Double(reference[t])) <= magnitude * 2e-6, "\(type) \(name) token \(t): SIMD \(simd[t]) vs \(reference[t])")
+      }
     }
   }
 
@@ -117,7 +119,7 @@ struct MatrixKernelTests {
     let packing = try #require(plain.packing)
     let kernel = packing.kernel
     var rng = SplitMix64(seed: 99)
-    let n = 768, tokens = 3
+    let n = 768, tokens = 7
     let w = randomWeights(type, rows: 1, n: n, rng: &rng)
     var packed = [UInt8](repeating: 0, count: w.count), back = [UInt8](repeating: 0, count: w.count)
     w.withUnsafeBytes { src in packed.withUnsafeMutableBytes { packing.pack(src.baseAddress!, n, $0.baseAddress!) } }
@@ -130,11 +132,13 @@ struct MatrixKernelTests {
     let aPlain = activations(plain, x, tokens: tokens, n: n, reference: true)
     let plainReference = run(plain.reference, w, aPlain, aStride: plain.activationRowBytes(n), tokens: tokens, n: n)
     let reference = run(kernel.reference, packed, a, aStride: kernel.activationRowBytes(n), tokens: tokens, n: n)
-    let simd = run(kernel.simd, packed, a, aStride: kernel.activationRowBytes(n), tokens: tokens, n: n)
     #expect(reference == plainReference)
-    for t in 0..<tokens {
-      let magnitude = Double(abs(plainReference[t])) + 1
-      #expect(abs(Double(simd[t]) - Double(reference[t])) <= magnitude * 1e-5, "\(type) token \(t): \(simd[t]) vs \(reference[t])")
+    for (name, variant) in kernel.variants {
+      let simd = run(variant, packed, a, aStride: kernel.activationRowBytes(n), tokens: tokens, n: n)
+      for t in 0..<tokens {
+        let magnitude = Double(abs(plainReference[t])) + 1
+        #expect(abs(Double(simd[t]) - Double(reference[t])) <= magnitude * 1e-5, "\(type) \(name) token \(t): \(simd[t]) vs \(reference[t])")
+      }
     }
   }
 

@@ -77,7 +77,7 @@ struct BenchCommand: ParsableCommand {
 
     let types = model.weightTypes.map { "\($0.type) ×\($0.count)" }.joined(separator: ", ")
     let kernels = model.weightTypes.compactMap { MatrixKernel.kernel(for: $0.type).map { k in "\(k.type): \(k.simdName)" } }
-    let cpu = CPUFeatures.current
+    let cpu = CPUFeatures.enabled
     if json {
       var object: [(String, JSON)] = [
         ("model", .string(options.model)),
