@@ -140,15 +140,19 @@ extension InferenceSession {
       return
     }
     let rowBlock = max(1, (128 << 10) / matrix.rowBytes)
-    let tokenTile = max(4, min(Self.tokenTile, (24 << 10) / stride / 4 * 4))
+    let tokenTile = matrix.kernel.block != nil ? Self.tokenTile : max(4, min(Self.tokenTile, (24 << 10) / stride / 4 * 4))
     var r0 = rows.lowerBound
     while r0 < rows.upperBound {
       let r1 = min(rows.upperBound, r0 + rowBlock)
       var t0 = 0
       while t0 < count {
         let tile = min(tokenTile, count - t0)
-        for r in r0..<r1 {
-          kernel(matrix.row(r), base + t0 * stride, stride, tile, matrix.columns, out + t0 * outStride + r, outStride)
+        if let block = referenceKernels ? nil : matrix.kernel.block {
+          block(matrix.row(r0), matrix.rowBytes, r1 - r0, base + t0 * stride, stride, tile, matrix.columns, out + t0 * outStride + r0, outStride)
+        } else {
+          for r in r0..<r1 {
+            kernel(matrix.row(r), base + t0 * stride, stride, tile, matrix.columns, out + t0 * outStride + r, outStride)
+          }
         }
         t0 += tile
       }

@@ -15,11 +15,14 @@ public struct MatrixKernel: Sendable {
   public let packing: RowPacking?
   /// Every SIMD kernel this CPU runs, best first (`simd` is the first): the tests check each.
   public let variants: [(name: String, kernel: RowKernel)]
+  /// A kernel over several rows at once, where this CPU has one (used for batches).
+  public let block: BlockKernel?
 
   /// `avx512` is used instead of `simd` where the CPU has the AVX-512 kernels.
   init(
     type: DType, activation: ActivationFormat?, reference: @escaping RowKernel, simd: @escaping RowKernel,
-    simdName: String, avx512: (name: String, kernel: RowKernel)? = nil, packing: RowPacking? = nil
+    simdName: String, avx512: (name: String, kernel: RowKernel)? = nil, avx512Block: BlockKernel? = nil,
+    packing: RowPacking? = nil
   ) {
     self.type = type
     self.activation = activation
@@ -27,6 +30,7 @@ public struct MatrixKernel: Sendable {
     var variants: [(name: String, kernel: RowKernel)] = [(simdName, simd)]
     if let avx512, CPUFeatures.enabled.hasAVX512Kernels { variants.insert(avx512, at: 0) }
     self.variants = variants
+    block = CPUFeatures.enabled.hasAVX512Kernels ? avx512Block : nil
     self.simd = variants[0].kernel
     self.simdName = variants[0].name
     self.packing = packing
@@ -53,9 +57,15 @@ public struct MatrixKernel: Sendable {
 
   static let table: [DType: MatrixKernel] = {
     var table: [DType: MatrixKernel] = [
-      .f32: MatrixKernel(type: .f32, activation: nil, reference: FloatDot.f32Reference, simd: FloatDot.f32, simdName: "AVX2 FMA"),
-      .f16: MatrixKernel(type: .f16, activation: nil, reference: FloatDot.f16Reference, simd: FloatDot.f16, simdName: "F16C + AVX2 FMA"),
-      .bf16: MatrixKernel(type: .bf16, activation: nil, reference: FloatDot.bf16Reference, simd: FloatDot.bf16, simdName: "AVX2 FMA"),
+      .f32: MatrixKernel(
+        type: .f32, activation: nil, reference: FloatDot.f32Reference, simd: FloatDot.f32, simdName: "AVX2 FMA",
+        avx512: ("AVX-512 FMA, 4 tokens", f32RowsAVX512), avx512Block: f32BlockAVX512),
+      .f16: MatrixKernel(
+        type: .f16, activation: nil, reference: FloatDot.f16Reference, simd: FloatDot.f16, simdName: "F16C + AVX2 FMA",
+        avx512: ("AVX-512 F16C + FMA, 4 tokens", f16RowsAVX512), avx512Block: f16BlockAVX512),
+      .bf16: MatrixKernel(
+        type: .bf16, activation: nil, reference: FloatDot.bf16Reference, simd: FloatDot.bf16, simdName: "AVX2 FMA",
+        avx512: ("AVX-512 FMA, 4 tokens", bf16RowsAVX512), avx512Block: bf16BlockAVX512),
     ]
     let fused: [DType: RowKernel] = [
       .q4_0: QuantizedAVX2.q4_0, .q8_0: QuantizedAVX2.q8_0, .q4_K: QuantizedAVX2.q4_K, .q6_K: QuantizedAVX2.q6_K,
@@ -98,6 +108,11 @@ public final class RowPacking: Sendable {
       kernel: MatrixKernel(
         type: .q4_0, activation: .q8_0x, reference: PackedQ4_0.reference, simd: PackedQ4_0.simd,
         simdName: "AVX2 int8, packed pairs", avx512: ("AVX-512 VNNI, packed quads, 4 tokens", packedQ4_0AVX512)),
-      columnMultiple: 256, pack: PackedQ4_0.pack, unpack: PackedQ4_0.unpack)
+      columnMultiple: 256, pack: PackedQ4_0.pack, unpack: PackedQ4_0.unpack),
+    .q8_0: RowPacking(
+      kernel: MatrixKernel(
+        type: .q8_0, activation: .q8_0x, reference: PackedQ8_0.reference, simd: PackedQ8_0.simd,
+        simdName: "AVX2 int8, packed pairs", avx512: ("AVX-512 VNNI, packed quads, 4 tokens", packedQ8_0AVX512)),
+      columnMultiple: 256, pack: PackedQ8_0.pack, unpack: PackedQ8_0.unpack),
   ]
 }

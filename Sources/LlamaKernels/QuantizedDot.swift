@@ -8,6 +8,14 @@ public typealias RowKernel = @Sendable (
   _ out: UnsafeMutablePointer<Float>, _ outStride: Int
 ) -> Void
 
+/// Dot products of `rows` consecutive weight rows (`rowBytes` apart) with `tokens` activation
+/// rows: `out[t · outStride + r]`. Kernels that tile rows and tokens in registers have this
+/// form; a row kernel run row by row computes the same.
+public typealias BlockKernel = @Sendable (
+  _ w: UnsafeRawPointer, _ rowBytes: Int, _ rows: Int, _ a: UnsafeRawPointer, _ aStride: Int, _ tokens: Int, _ n: Int,
+  _ out: UnsafeMutablePointer<Float>, _ outStride: Int
+) -> Void
+
 /// The scalar references for block-quantized weights: decode each block to integers
 /// (`BlockLayout`), multiply with the 8-bit activations in integers, and combine per block in
 /// float exactly as ggml's generic `vec_dot` does:

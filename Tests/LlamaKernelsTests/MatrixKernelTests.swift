@@ -142,6 +142,30 @@ struct MatrixKernelTests {
     }
   }
 
+  @Test("block kernels (several rows at once) equal the row kernels", arguments: MatrixKernel.supportedTypes.filter { MatrixKernel.kernel(for: $0)?.block != nil })
+  func blocks(type: DType) throws {
+    let kernel = try #require(MatrixKernel.kernel(for: type))
+    let block = try #require(kernel.block)
+    var rng = SplitMix64(seed: 5)
+    let n = 300, rows = 7, tokens = 6  // not multiples of the tiles: every edge path runs
+    let rowBytes = type.byteCount(elements: n)!
+    let w = randomWeights(type, rows: rows, n: n, rng: &rng)
+    let x = (0..<(n * tokens)).map { _ in rng.float() }
+    let a = activations(kernel, x, tokens: tokens, n: n, reference: true)
+    var blocked = [Float](repeating: .nan, count: rows * tokens), single = blocked
+    w.withUnsafeBytes { wr in
+      a.withUnsafeBytes { ar in
+        blocked.withUnsafeMutableBufferPointer {
+          block(wr.baseAddress!, rowBytes, rows, ar.baseAddress!, 4 * n, tokens, n, $0.baseAddress!, rows)
+        }
+        single.withUnsafeMutableBufferPointer { out in
+          for r in 0..<rows { kernel.reference(wr.baseAddress! + r * rowBytes, ar.baseAddress!, 4 * n, tokens, n, out.baseAddress! + r, rows) }
+        }
+      }
+    }
+    for i in 0..<(rows * tokens) { #expect(abs(blocked[i] - single[i]) <= 1e-4 * (abs(single[i]) + 1), "\(type) [\(i)]: \(blocked[i]) vs \(single[i])") }
+  }
+
   @Test("every weight type of the GGUF fixtures has a kernel")
   func coverage() {
     for type in [DType.f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .iq4_nl, .iq4_xs] {

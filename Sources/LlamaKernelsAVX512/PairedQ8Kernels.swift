@@ -6,14 +6,48 @@ import _Builtin_intrinsics.intel
 // module could share, see the binary check in the tests).
 
 /// Packed Q4_0 rows × `q8_0x` activations (layouts in LlamaKernels' PackedQ4_0 / PairedQ8):
-/// four blocks per 64-byte load, `vpdpbusd` on the unsigned nibbles, four tokens per pass over
-/// the weights so that each nibble unpack serves four dot products.
+/// four blocks per 64-byte load, `vpdpbusd` on the unsigned nibbles (the −8 offset comes back
+/// as 8·Σ d_w·(d_a·Σa)), four tokens per pass over the weights so that each unpack serves four.
 @inline(never)
 public func packedQ4_0AVX512(
   _ w: UnsafeRawPointer, _ a: UnsafeRawPointer, _ aStride: Int, _ tokens: Int, _ n: Int,
   _ out: UnsafeMutablePointer<Float>, _ outStride: Int
 ) {
   let mask = _mm512_set1_epi8(0x0F)
+  pairedQ8Rows(w, groupBytes: 144, a, aStride, tokens, n, out, outStride, offset: 8) { wg in
+    let q0 = wg.loadUnaligned(fromByteOffset: 16, as: __m512i.self)
+    let q1 = wg.loadUnaligned(fromByteOffset: 80, as: __m512i.self)
+    return (
+      _mm512_and_si512(q0, mask), _mm512_and_si512(_mm512_srli_epi16(q0, 4), mask),
+      _mm512_and_si512(q1, mask), _mm512_and_si512(_mm512_srli_epi16(q1, 4), mask)
+    )
+  }
+}
+
+/// Packed Q8_0 rows (values + 128 as unsigned bytes, `q8_0x` order) × `q8_0x` activations.
+@inline(never)
+public func packedQ8_0AVX512(
+  _ w: UnsafeRawPointer, _ a: UnsafeRawPointer, _ aStride: Int, _ tokens: Int, _ n: Int,
+  _ out: UnsafeMutablePointer<Float>, _ outStride: Int
+) {
+  pairedQ8Rows(w, groupBytes: 272, a, aStride, tokens, n, out, outStride, offset: 128) { wg in
+    (
+      wg.loadUnaligned(fromByteOffset: 16, as: __m512i.self), wg.loadUnaligned(fromByteOffset: 80, as: __m512i.self),
+      wg.loadUnaligned(fromByteOffset: 144, as: __m512i.self), wg.loadUnaligned(fromByteOffset: 208, as: __m512i.self)
+    )
+  }
+}
+
+/// The shared loop of the 32-element types against `q8_0x`: per group of 8 blocks, 8 f16
+/// scales at the start of the weights and four vectors of unsigned weight bytes (`values`:
+/// first and second halves of blocks 0–3, then of blocks 4–7), whose true values are the bytes
+/// minus `offset`.
+@inline(__always)
+func pairedQ8Rows(
+  _ w: UnsafeRawPointer, groupBytes: Int, _ a: UnsafeRawPointer, _ aStride: Int, _ tokens: Int, _ n: Int,
+  _ out: UnsafeMutablePointer<Float>, _ outStride: Int, offset: Float,
+  values: (UnsafeRawPointer) -> (__m512i, __m512i, __m512i, __m512i)
+) {
   let spread0 = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0)
   let spread1 = _mm512_set_epi32(7, 7, 7, 7, 6, 6, 6, 6, 5, 5, 5, 5, 4, 4, 4, 4)
   let groups = n / 256
@@ -25,12 +59,9 @@ public func packedQ4_0AVX512(
     var off0 = _mm256_setzero_ps(), off1 = off0, off2 = off0, off3 = off0
     let a0 = a + t0 * aStride
     for g in 0..<groups {
-      let wg = w + 144 * g
+      let wg = w + groupBytes * g
       let dw = _mm256_cvtph_ps(wg.loadUnaligned(as: __m128i.self))
-      let q0 = wg.loadUnaligned(fromByteOffset: 16, as: __m512i.self)
-      let q1 = wg.loadUnaligned(fromByteOffset: 80, as: __m512i.self)
-      let low0 = _mm512_and_si512(q0, mask), high0 = _mm512_and_si512(_mm512_srli_epi16(q0, 4), mask)
-      let low1 = _mm512_and_si512(q1, mask), high1 = _mm512_and_si512(_mm512_srli_epi16(q1, 4), mask)
+      let (low0, high0, low1, high1) = values(wg)
 
       @inline(__always) func token(_ ag: UnsafeRawPointer, _ acc: inout __m512, _ off: inout __m256) {
         let scales = _mm512_castps256_ps512(_mm256_mul_ps(dw, ag.loadUnaligned(as: __m256.self)))
@@ -54,7 +85,7 @@ public func packedQ4_0AVX512(
       }
     }
     @inline(__always) func finish(_ j: Int, _ acc: __m512, _ off: __m256) {
-      out[(t0 + j) * outStride] = _mm512_reduce_add_ps(acc) - 8 * sum256(off)
+      out[(t0 + j) * outStride] = _mm512_reduce_add_ps(acc) - offset * sum256(off)
     }
     finish(0, acc0, off0)
     if count == 4 {
