@@ -70,12 +70,13 @@ public struct MatrixKernel: Sendable {
     let fused: [DType: RowKernel] = [
       .q4_0: QuantizedAVX2.q4_0, .q8_0: QuantizedAVX2.q8_0, .q4_K: QuantizedAVX2.q4_K, .q6_K: QuantizedAVX2.q6_K,
     ]
+    let avx512: [DType: (String, RowKernel)] = [.q6_K: ("AVX-512 VNNI, 4 tokens", q6_KAVX512)]
     for layout in BlockLayouts.all {
       let simd = fused[layout.type] ?? QuantizedGeneric.rowKernel(layout)
       table[layout.type] = MatrixKernel(
         type: layout.type, activation: layout.activation, reference: QuantizedReference.rowKernel(layout),
         simd: simd, simdName: fused[layout.type] != nil ? "AVX2 int8, fused" : "AVX2 int8, decoded rows",
-        packing: RowPacking.table[layout.type])
+        avx512: avx512[layout.type], packing: RowPacking.table[layout.type])
     }
     return table
   }()
@@ -103,7 +104,20 @@ public final class RowPacking: Sendable {
   /// Whether rows of `n` elements can be packed.
   public func accepts(rowLength n: Int) -> Bool { n > 0 && n % columnMultiple == 0 }
 
-  static let table: [DType: RowPacking] = [
+  static let table: [DType: RowPacking] = {
+    var table = common
+    // Q4_K is re-laid out only for the AVX-512 kernel; the AVX2 one reads the GGUF order.
+    if CPUFeatures.enabled.hasAVX512Kernels {
+      table[.q4_K] = RowPacking(
+        kernel: MatrixKernel(
+          type: .q4_K, activation: .q8_K, reference: PackedQ4_K.reference, simd: PackedQ4_K.reference,
+          simdName: "scalar", avx512: ("AVX-512 VNNI, packed 64-element chunks, 4 tokens", packedQ4_KAVX512)),
+        columnMultiple: 256, pack: PackedQ4_K.pack, unpack: PackedQ4_K.unpack)
+    }
+    return table
+  }()
+
+  static let common: [DType: RowPacking] = [
     .q4_0: RowPacking(
       kernel: MatrixKernel(
         type: .q4_0, activation: .q8_0x, reference: PackedQ4_0.reference, simd: PackedQ4_0.simd,

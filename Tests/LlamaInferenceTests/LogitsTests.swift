@@ -104,13 +104,20 @@ struct LogitsTests {
     #expect(result.failures.isEmpty, "\(result.failures.prefix(5))")
   }
 
-  @Test("Q4_K_M GGUF: SIMD and scalar kernels give the same logits")
-  func quantizedTwins() throws {
-    let path = Fixtures.m0 + "/gguf/m0.Q4_K_M.gguf"
+  /// The kernels agree to about 1e-5 relative (kernel tests); through a model, such differences
+  /// occasionally move an activation across a rounding boundary of the 8-bit activation
+  /// quantization, one step of which shows in the logits, so the bound here is that step's size.
+  @Test("Q4_0 and Q4_K_M GGUF: SIMD and scalar kernels give the same logits and argmax", arguments: ["Q4_0", "Q4_K_M"])
+  func quantizedTwins(type: String) throws {
+    let path = Fixtures.m0 + "/gguf/m0.\(type).gguf"
     let ids = [1, 383, 423, 384, 290, 400, 383, 426, 392, 274, 385, 401]
     let simd = try openSession(path).evaluate(ids, logits: .all)
     let scalar = try openSession(path, threads: 1, reference: true).evaluate(ids, logits: .all)
     let worst = zip(simd, scalar).map { abs($0 - $1) }.max()!
-    #expect(worst <= 1e-4, "largest logit difference \(worst)")
+    #expect(worst <= 0.05, "largest logit difference \(worst)")
+    for t in 0..<ids.count {
+      let row = (512 * t)..<(512 * (t + 1))
+      #expect(simd[row].indices.max { simd[$0] < simd[$1] } == scalar[row].indices.max { scalar[$0] < scalar[$1] })
+    }
   }
 }

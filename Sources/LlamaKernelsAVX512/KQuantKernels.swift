@@ -1,0 +1,159 @@
+import _Builtin_intrinsics.intel
+
+/// Q4_K rows in the packed order (LlamaKernels' PackedQ4_K: per block d, dmin, the 12 scale
+/// bytes, then two 64-byte chunks whose low nibbles are elements 128k..<128k+64 and high nibbles
+/// elements 128k+64..<128k+128) × Q8_K activations. `vpmaddubsw` on nibble × activation pairs,
+/// `vpdpwssd` with the group scales; per block one float step for d and one for dmin·mins.
+@inline(never)
+public func packedQ4_KAVX512(
+  _ w: UnsafeRawPointer, _ a: UnsafeRawPointer, _ aStride: Int, _ tokens: Int, _ n: Int,
+  _ out: UnsafeMutablePointer<Float>, _ outStride: Int
+) {
+  let mask = _mm512_set1_epi8(0x0F)
+  // int16 lane pairs selecting scale i for 16 lanes, then scale i+1 for 16.
+  let pick01 = _mm512_set_epi32(
+    0x10001, 0x10001, 0x10001, 0x10001, 0x10001, 0x10001, 0x10001, 0x10001, 0, 0, 0, 0, 0, 0, 0, 0)
+  let step2 = _mm512_set1_epi16(2)
+  let blocks = n / 256
+  var t0 = 0
+  while t0 < tokens {
+    let count = tokens - t0 >= 4 ? 4 : 1
+    var f0 = _mm512_setzero_ps(), f1 = f0, f2 = f0, f3 = f0
+    var m0 = _mm256_setzero_ps(), m1 = m0, m2 = m0, m3 = m0
+    let a0 = a + t0 * aStride
+    for b in 0..<blocks {
+      let wb = w + 144 * b
+      let d = Float(Float16(bitPattern: wb.loadUnaligned(as: UInt16.self)))
+      let dmin = Float(Float16(bitPattern: wb.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
+      let (scales, mins) = q4_KScalesMins(wb + 4)
+      let s16 = _mm512_broadcast_i32x4(_mm_cvtepu8_epi16(_mm_cvtsi64_si128(Int64(bitPattern: scales))))
+      let sc0 = _mm512_permutexvar_epi16(pick01, s16)
+      let sc1 = _mm512_permutexvar_epi16(_mm512_add_epi16(pick01, step2), s16)
+      let sc2 = _mm512_permutexvar_epi16(_mm512_add_epi16(pick01, _mm512_add_epi16(step2, step2)), s16)
+      let sc3 = _mm512_permutexvar_epi16(_mm512_add_epi16(pick01, _mm512_set1_epi16(6)), s16)
+      let m16 = _mm_cvtepu8_epi16(_mm_cvtsi64_si128(Int64(bitPattern: mins)))
+      let minPairs = _mm256_set_m128i(_mm_unpackhi_epi16(m16, m16), _mm_unpacklo_epi16(m16, m16))
+      let z0 = wb.loadUnaligned(fromByteOffset: 16, as: __m512i.self)
+      let z1 = wb.loadUnaligned(fromByteOffset: 80, as: __m512i.self)
+      let q0 = _mm512_and_si512(z0, mask), q1 = _mm512_and_si512(_mm512_srli_epi16(z0, 4), mask)
+      let q2 = _mm512_and_si512(z1, mask), q3 = _mm512_and_si512(_mm512_srli_epi16(z1, 4), mask)
+
+      @inline(__always) func token(_ ab: UnsafeRawPointer, _ f: inout __m512, _ m: inout __m256) {
+        var isum = _mm512_dpwssd_epi32(
+          _mm512_setzero_si512(), _mm512_maddubs_epi16(q0, ab.loadUnaligned(fromByteOffset: 4, as: __m512i.self)), sc0)
+        isum = _mm512_dpwssd_epi32(isum, _mm512_maddubs_epi16(q1, ab.loadUnaligned(fromByteOffset: 68, as: __m512i.self)), sc1)
+        isum = _mm512_dpwssd_epi32(isum, _mm512_maddubs_epi16(q2, ab.loadUnaligned(fromByteOffset: 132, as: __m512i.self)), sc2)
+        isum = _mm512_dpwssd_epi32(isum, _mm512_maddubs_epi16(q3, ab.loadUnaligned(fromByteOffset: 196, as: __m512i.self)), sc3)
+        let da = ab.loadUnaligned(as: Float.self)
+        f = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(da * d), f)
+        let msum = _mm256_madd_epi16(minPairs, ab.loadUnaligned(fromByteOffset: 260, as: __m256i.self))
+        m = _mm256_fmadd_ps(_mm256_cvtepi32_ps(msum), _mm256_set1_ps(da * dmin), m)
+      }
+      let ab = a0 + 292 * b
+      token(ab, &f0, &m0)
+      if count == 4 {
+        token(ab + aStride, &f1, &m1)
+        token(ab + 2 * aStride, &f2, &m2)
+        token(ab + 3 * aStride, &f3, &m3)
+      }
+    }
+    @inline(__always) func finish(_ j: Int, _ f: __m512, _ m: __m256) {
+      out[(t0 + j) * outStride] = _mm512_reduce_add_ps(f) - sum256(m)
+    }
+    finish(0, f0, m0)
+    if count == 4 {
+      finish(1, f1, m1)
+      finish(2, f2, m2)
+      finish(3, f3, m3)
+    }
+    t0 += count
+  }
+}
+
+/// The 8 scales and 8 mins of a Q4_K block (12 bytes of 6-bit fields), one byte each.
+@inline(__always)
+func q4_KScalesMins(_ p: UnsafeRawPointer) -> (scales: UInt64, mins: UInt64) {
+  let u0 = p.loadUnaligned(as: UInt32.self), u1 = p.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
+  let u2 = p.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
+  let low6: UInt32 = 0x3F3F_3F3F, low4: UInt32 = 0x0F0F_0F0F, low2: UInt32 = 0x0303_0303
+  let scalesHigh = (u2 & low4) | (((u0 >> 6) & low2) << 4)
+  let minsHigh = ((u2 >> 4) & low4) | (((u1 >> 6) & low2) << 4)
+  return (UInt64(u0 & low6) | UInt64(scalesHigh) << 32, UInt64(u1 & low6) | UInt64(minsHigh) << 32)
+}
+
+/// Q6_K rows (GGUF layout) × Q8_K activations. In each half block, one 64-byte load of `ql`
+/// gives elements 0..<64 (low nibbles) and 64..<128 (high nibbles) in order; `qh` adds the top
+/// two bits. The unsigned 6-bit values go through `vpmaddubsw`, the group scales through
+/// `vpdpwssd`, and the −32 offset comes back as 32·Σ scale·bsum.
+@inline(never)
+public func q6_KAVX512(
+  _ w: UnsafeRawPointer, _ a: UnsafeRawPointer, _ aStride: Int, _ tokens: Int, _ n: Int,
+  _ out: UnsafeMutablePointer<Float>, _ outStride: Int
+) {
+  let mask4 = _mm512_set1_epi8(0x0F), mask2 = _mm512_set1_epi8(0x30)
+  // int16 lanes: scale i for 8 lanes, i+1, i+2, i+3 (16 elements per scale).
+  let pick = _mm512_set_epi32(
+    0x30003, 0x30003, 0x30003, 0x30003, 0x20002, 0x20002, 0x20002, 0x20002,
+    0x10001, 0x10001, 0x10001, 0x10001, 0, 0, 0, 0)
+  let four = _mm512_set1_epi16(4)
+  let blocks = n / 256
+  var t0 = 0
+  while t0 < tokens {
+    let count = tokens - t0 >= 4 ? 4 : 1
+    var f0 = _mm512_setzero_ps(), f1 = f0, f2 = f0, f3 = f0
+    var c0 = _mm256_setzero_ps(), c1 = c0, c2 = c0, c3 = c0
+    let a0 = a + t0 * aStride
+    for b in 0..<blocks {
+      let wb = w + 210 * b
+      let d = Float(Float16(bitPattern: wb.loadUnaligned(fromByteOffset: 208, as: UInt16.self)))
+      let scales16 = _mm256_cvtepi8_epi16(wb.loadUnaligned(fromByteOffset: 192, as: __m128i.self))
+      let s512 = _mm512_castsi256_si512(scales16)
+      let sc0 = _mm512_permutexvar_epi16(pick, s512)
+      let sc1 = _mm512_permutexvar_epi16(_mm512_add_epi16(pick, four), s512)
+      let sc2 = _mm512_permutexvar_epi16(_mm512_add_epi16(pick, _mm512_add_epi16(four, four)), s512)
+      let sc3 = _mm512_permutexvar_epi16(_mm512_add_epi16(pick, _mm512_set1_epi16(12)), s512)
+      @inline(__always) func half(_ h: Int) -> (__m512i, __m512i) {
+        let ql = wb.loadUnaligned(fromByteOffset: 64 * h, as: __m512i.self)
+        let qh256 = wb.loadUnaligned(fromByteOffset: 128 + 32 * h, as: __m256i.self)
+        // Elements 0..<32 take qh bits 0–1, 32..<64 bits 2–3, 64..<96 bits 4–5, 96..<128 bits 6–7.
+        // (16-bit shifts; the 0x30 mask drops what crosses between bytes.)
+        let qhLow = __m512i(lowHalf: _mm256_slli_epi16(qh256, 4), highHalf: _mm256_slli_epi16(qh256, 2))
+        let qhHigh = __m512i(lowHalf: qh256, highHalf: _mm256_srli_epi16(qh256, 2))
+        let low = _mm512_or_si512(_mm512_and_si512(ql, mask4), _mm512_and_si512(qhLow, mask2))
+        let high = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), mask4), _mm512_and_si512(qhHigh, mask2))
+        return (low, high)
+      }
+      let (q0, q1) = half(0)
+      let (q2, q3) = half(1)
+
+      @inline(__always) func token(_ ab: UnsafeRawPointer, _ f: inout __m512, _ c: inout __m256) {
+        var isum = _mm512_dpwssd_epi32(
+          _mm512_setzero_si512(), _mm512_maddubs_epi16(q0, ab.loadUnaligned(fromByteOffset: 4, as: __m512i.self)), sc0)
+        isum = _mm512_dpwssd_epi32(isum, _mm512_maddubs_epi16(q1, ab.loadUnaligned(fromByteOffset: 68, as: __m512i.self)), sc1)
+        isum = _mm512_dpwssd_epi32(isum, _mm512_maddubs_epi16(q2, ab.loadUnaligned(fromByteOffset: 132, as: __m512i.self)), sc2)
+        isum = _mm512_dpwssd_epi32(isum, _mm512_maddubs_epi16(q3, ab.loadUnaligned(fromByteOffset: 196, as: __m512i.self)), sc3)
+        let scale = _mm512_set1_ps(ab.loadUnaligned(as: Float.self) * d)
+        f = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), scale, f)
+        let offset = _mm256_madd_epi16(scales16, ab.loadUnaligned(fromByteOffset: 260, as: __m256i.self))
+        c = _mm256_fmadd_ps(_mm256_cvtepi32_ps(offset), _mm512_castps512_ps256(scale), c)
+      }
+      let ab = a0 + 292 * b
+      token(ab, &f0, &c0)
+      if count == 4 {
+        token(ab + aStride, &f1, &c1)
+        token(ab + 2 * aStride, &f2, &c2)
+        token(ab + 3 * aStride, &f3, &c3)
+      }
+    }
+    @inline(__always) func finish(_ j: Int, _ f: __m512, _ c: __m256) {
+      out[(t0 + j) * outStride] = _mm512_reduce_add_ps(f) - 32 * sum256(c)
+    }
+    finish(0, f0, c0)
+    if count == 4 {
+      finish(1, f1, c1)
+      finish(2, f2, c2)
+      finish(3, f3, c3)
+    }
+    t0 += count
+  }
+}
