@@ -172,31 +172,4 @@ extension InferenceSession {
     let config = model.config
     return ((layer * config.numKeyValueHeads + kvHead) * contextLength + position) * config.headDim
   }
-
-  /// Causal attention of every (token, head) of the batch over the cached positions; query
-  /// heads share key/value heads in groups (GQA, MQA).
-  func attend(layer: Int, tokens count: Int, start: Int) {
-    let config = model.config
-    let b = buffers
-    let heads = config.numAttentionHeads, headDim = config.headDim
-    let group = heads / config.numKeyValueHeads
-    let qDim = heads * headDim
-    let scale = Float(1 / Double(headDim).squareRoot())
-    let contextLength = contextLength
-    pool.run { worker in
-      let scores = b.scores + worker * contextLength
-      for unit in WorkerPool.share(count * heads, of: threadCount, index: worker) {
-        let t = unit / heads, h = unit % heads
-        let length = start + t + 1
-        let query = b.q + t * qDim + h * headDim
-        let keys = b.keys + cacheSlot(layer: layer, kvHead: h / group, position: 0)
-        let values = b.values + cacheSlot(layer: layer, kvHead: h / group, position: 0)
-        for j in 0..<length { scores[j] = VectorOps.dot(query, keys + j * headDim, headDim) * scale }
-        VectorOps.softmax(scores, length)
-        let out = b.attention + t * qDim + h * headDim
-        out.update(repeating: 0, count: headDim)
-        for j in 0..<length { VectorOps.addScaled(out, values + j * headDim, scores[j], headDim) }
-      }
-    }
-  }
 }

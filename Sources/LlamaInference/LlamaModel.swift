@@ -108,6 +108,17 @@ public final class LlamaModel: @unchecked Sendable {
     return counts.map { ($0.key, $0.value) }.sorted { $0.count > $1.count || ($0.count == $1.count && $0.type.name < $1.type.name) }
   }
 
+  /// Multiply-adds of the layer matrices for one token (without the output head, which a
+  /// prompt batch applies to its last token only).
+  public var layerMACsPerToken: Int {
+    layers.reduce(0) { total, layer in
+      total + [layer.q, layer.k, layer.v, layer.attentionOutput, layer.gate, layer.up, layer.down].reduce(0) { $0 + $1.rows * $1.columns }
+    }
+  }
+
+  /// Multiply-adds of the output head for one token.
+  public var outputMACs: Int { output.rows * output.columns }
+
   /// Bytes of weights a forward pass of one token reads (every matrix once, one embedding row).
   public var bytesPerToken: Int {
     var total = embedding.rowBytes

@@ -22,6 +22,10 @@ final class SessionBuffers {
   let values: UnsafeMutablePointer<Float>
   /// Attention scores, one row of `contextLength` per worker.
   let scores: UnsafeMutablePointer<Float>
+  /// Batched attention, per worker: the score matrix (batch × context) and one head's values
+  /// transposed (headDim × context).
+  let batchScores: UnsafeMutablePointer<Float>
+  let valuesTransposed: UnsafeMutablePointer<Float>
   /// RoPE cos/sin per batch token.
   let rope: UnsafeMutablePointer<Float>
 
@@ -64,6 +68,8 @@ final class SessionBuffers {
     keys = floats(cache)
     values = floats(cache)
     scores = floats(threads * contextLength)
+    batchScores = floats(batchSize > 1 ? threads * batchSize * contextLength : 1)
+    valuesTransposed = floats(batchSize > 1 ? threads * config.headDim * contextLength : 1)
     rope = floats(batchSize * config.headDim)
     self.allocations = allocations
   }

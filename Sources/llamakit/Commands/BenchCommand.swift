@@ -83,6 +83,8 @@ struct BenchCommand: ParsableCommand {
         ("model", .string(options.model)),
         ("weight_types", .string(types)),
         ("weight_bytes_per_token", .number(model.bytesPerToken)),
+        ("layer_macs_per_token", .number(model.layerMACsPerToken)),
+        ("output_macs", .number(model.outputMACs)),
         ("parameters", .number(model.config.parameterCount)),
         ("threads", .number(session.threadCount)),
         ("cpu_features", .array(cpu.used.map { .string($0) })),
