@@ -7,7 +7,7 @@ BUNDLED := Tests/Fixtures/tokenizers/llama2/tokenizer.model
 TOOL    := .build/release/llamakit
 PREFIX  ?= /usr/local
 
-.PHONY: all deps build demo test install benchmark-compare benchmark-inspect clean
+.PHONY: all deps build demo test install benchmark-compare benchmark-inspect benchmark-llamacpp clean
 
 all: build
 
@@ -23,7 +23,9 @@ deps:
 build: deps
 	$(SWIFT) build -c release --product llamakit
 
-# The quick-start demo: inspect and use the bundled Llama 2 tokenizer.
+# The quick-start demo: the bundled Llama 2 tokenizer, and the bundled small model M0 run from
+# two of its formats (its text is poor: it was trained for minutes; its numbers are exact).
+M0 = Tests/Fixtures/models/m0
 demo: build
 	$(TOOL) vocab $(BUNDLED)
 	@echo
@@ -31,6 +33,18 @@ demo: build
 	@echo
 	$(TOOL) tokenize $(BUNDLED) "Hello world" --json
 	$(TOOL) detokenize $(BUNDLED) 1 15043 3186 2
+	@echo
+	$(TOOL) inspect $(M0)/gguf/m0.Q4_K_M.gguf
+	@echo
+	$(TOOL) generate $(M0)/hf --prompt "Once upon a time" -n 40 --temp 0
+	$(TOOL) generate $(M0)/gguf/m0.Q4_K_M.gguf --prompt "Once upon a time" -n 40 --seed 1 --json
+	@echo
+	$(TOOL) bench $(M0)/gguf/m0.Q4_0.gguf -p 128 -n 64
+
+# Speed against llama.cpp (llama-cpp-python from PyPI, compiled once into a venv, 15-20 minutes)
+# on synthetic TinyLlama-1.1B-shaped GGUF files.
+benchmark-llamacpp: deps
+	bash benchmarks/compare/compare_llamacpp.sh
 
 # The test suite (Swift Testing); the CLI tests run the built binary.
 test: deps

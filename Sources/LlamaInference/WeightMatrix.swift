@@ -25,21 +25,23 @@ struct WeightMatrix: @unchecked Sendable {
     name = tensor.name
     rows = tensor.shape[0]
     columns = tensor.shape[1]
-    rowBytes = tensor.rowBytes
     if let packing = kernel.packing, packing.accepts(rowLength: columns) {
-      // Same bytes per row, re-laid out for the packed kernel.
-      let (rows, columns, rowBytes) = (self.rows, self.columns, self.rowBytes)
-      let packed = OwnedBytes(count: tensor.byteCount) { out in
+      // The same values re-laid out for the packed kernel.
+      let (rows, columns, storedRowBytes) = (self.rows, self.columns, tensor.rowBytes)
+      let packedRowBytes = packing.rowBytes(columns)
+      let packed = OwnedBytes(count: rows * packedRowBytes) { out in
         tensor.withContiguousBytes { bytes in
-          for r in 0..<rows { packing.pack(bytes.baseAddress! + r * rowBytes, columns, out + r * rowBytes) }
+          for r in 0..<rows { packing.pack(bytes.baseAddress! + r * storedRowBytes, columns, out + r * packedRowBytes) }
         }
       }
+      rowBytes = packedRowBytes
       self.kernel = packing.kernel
       data = packed.buffer.baseAddress!
       owner = packed
       return
     }
     self.kernel = kernel
+    rowBytes = tensor.rowBytes
     if case .contiguous(let bytes, let owner) = tensor.storage {
       data = bytes.baseAddress!
       self.owner = owner

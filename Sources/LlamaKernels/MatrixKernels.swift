@@ -88,15 +88,20 @@ public final class RowPacking: Sendable {
   /// The kernels for packed rows (the reference unpacks and runs the plain reference).
   public let kernel: MatrixKernel
   public let columnMultiple: Int
+  /// Bytes of a packed row of n elements (the stored row's size unless the layout adds some).
+  public let rowBytes: @Sendable (Int) -> Int
   public let pack: @Sendable (UnsafeRawPointer, Int, UnsafeMutableRawPointer) -> Void
   public let unpack: @Sendable (UnsafeRawPointer, Int, UnsafeMutableRawPointer) -> Void
 
   init(
-    kernel: MatrixKernel, columnMultiple: Int, pack: @escaping @Sendable (UnsafeRawPointer, Int, UnsafeMutableRawPointer) -> Void,
+    kernel: MatrixKernel, columnMultiple: Int, rowBytes: (@Sendable (Int) -> Int)? = nil,
+    pack: @escaping @Sendable (UnsafeRawPointer, Int, UnsafeMutableRawPointer) -> Void,
     unpack: @escaping @Sendable (UnsafeRawPointer, Int, UnsafeMutableRawPointer) -> Void
   ) {
     self.kernel = kernel
     self.columnMultiple = columnMultiple
+    let type = kernel.type
+    self.rowBytes = rowBytes ?? { type.byteCount(elements: $0)! }
     self.pack = pack
     self.unpack = unpack
   }
@@ -112,7 +117,7 @@ public final class RowPacking: Sendable {
         kernel: MatrixKernel(
           type: .q4_K, activation: .q8_K, reference: PackedQ4_K.reference, simd: PackedQ4_K.reference,
           simdName: "scalar", avx512: ("AVX-512 VNNI, packed 64-element chunks, 4 tokens", packedQ4_KAVX512)),
-        columnMultiple: 256, pack: PackedQ4_K.pack, unpack: PackedQ4_K.unpack)
+        columnMultiple: 256, rowBytes: { $0 / 256 * PackedQ4_K.blockBytes }, pack: PackedQ4_K.pack, unpack: PackedQ4_K.unpack)
     }
     return table
   }()

@@ -1,8 +1,8 @@
 import _Builtin_intrinsics.intel
 
-/// Q4_K rows in the packed order (LlamaKernels' PackedQ4_K: per block d, dmin, the 12 scale
-/// bytes, then two 64-byte chunks whose low nibbles are elements 128k..<128k+64 and high nibbles
-/// elements 128k+64..<128k+128) × Q8_K activations. `vpmaddubsw` on nibble × activation pairs,
+/// Q4_K rows in the packed order (LlamaKernels' PackedQ4_K: per 148-byte block d, dmin, the 8
+/// scales and 8 mins one byte each, then two 64-byte chunks whose low nibbles are elements
+/// 128k..<128k+64 and high nibbles elements 128k+64..<128k+128) × Q8_K activations. `vpmaddubsw` on nibble × activation pairs,
 /// `vpdpwssd` with the group scales; per block one float step for d and one for dmin·mins.
 @inline(never)
 public func packedQ4_KAVX512(
@@ -22,19 +22,19 @@ public func packedQ4_KAVX512(
     var m0 = _mm256_setzero_ps(), m1 = m0, m2 = m0, m3 = m0
     let a0 = a + t0 * aStride
     for b in 0..<blocks {
-      let wb = w + 144 * b
+      let wb = w + 148 * b
       let d = Float(Float16(bitPattern: wb.loadUnaligned(as: UInt16.self)))
       let dmin = Float(Float16(bitPattern: wb.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
-      let (scales, mins) = q4_KScalesMins(wb + 4)
-      let s16 = _mm512_broadcast_i32x4(_mm_cvtepu8_epi16(_mm_cvtsi64_si128(Int64(bitPattern: scales))))
+      let scales16 = _mm_cvtepu8_epi16(_mm_cvtsi64_si128(wb.loadUnaligned(fromByteOffset: 4, as: Int64.self)))
+      let s16 = _mm512_broadcast_i32x4(scales16)
       let sc0 = _mm512_permutexvar_epi16(pick01, s16)
       let sc1 = _mm512_permutexvar_epi16(_mm512_add_epi16(pick01, step2), s16)
       let sc2 = _mm512_permutexvar_epi16(_mm512_add_epi16(pick01, _mm512_add_epi16(step2, step2)), s16)
       let sc3 = _mm512_permutexvar_epi16(_mm512_add_epi16(pick01, _mm512_set1_epi16(6)), s16)
-      let m16 = _mm_cvtepu8_epi16(_mm_cvtsi64_si128(Int64(bitPattern: mins)))
+      let m16 = _mm_cvtepu8_epi16(_mm_cvtsi64_si128(wb.loadUnaligned(fromByteOffset: 12, as: Int64.self)))
       let minPairs = _mm256_set_m128i(_mm_unpackhi_epi16(m16, m16), _mm_unpacklo_epi16(m16, m16))
-      let z0 = wb.loadUnaligned(fromByteOffset: 16, as: __m512i.self)
-      let z1 = wb.loadUnaligned(fromByteOffset: 80, as: __m512i.self)
+      let z0 = wb.loadUnaligned(fromByteOffset: 20, as: __m512i.self)
+      let z1 = wb.loadUnaligned(fromByteOffset: 84, as: __m512i.self)
       let q0 = _mm512_and_si512(z0, mask), q1 = _mm512_and_si512(_mm512_srli_epi16(z0, 4), mask)
       let q2 = _mm512_and_si512(z1, mask), q3 = _mm512_and_si512(_mm512_srli_epi16(z1, 4), mask)
 
@@ -68,17 +68,6 @@ public func packedQ4_KAVX512(
     }
     t0 += count
   }
-}
-
-/// The 8 scales and 8 mins of a Q4_K block (12 bytes of 6-bit fields), one byte each.
-@inline(__always)
-func q4_KScalesMins(_ p: UnsafeRawPointer) -> (scales: UInt64, mins: UInt64) {
-  let u0 = p.loadUnaligned(as: UInt32.self), u1 = p.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
-  let u2 = p.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
-  let low6: UInt32 = 0x3F3F_3F3F, low4: UInt32 = 0x0F0F_0F0F, low2: UInt32 = 0x0303_0303
-  let scalesHigh = (u2 & low4) | (((u0 >> 6) & low2) << 4)
-  let minsHigh = ((u2 >> 4) & low4) | (((u1 >> 6) & low2) << 4)
-  return (UInt64(u0 & low6) | UInt64(scalesHigh) << 32, UInt64(u1 & low6) | UInt64(minsHigh) << 32)
 }
 
 /// Q6_K rows (GGUF layout) × Q8_K activations. In each half block, one 64-byte load of `ql`

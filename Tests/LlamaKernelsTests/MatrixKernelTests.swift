@@ -121,7 +121,7 @@ struct MatrixKernelTests {
     var rng = SplitMix64(seed: 99)
     let n = 768, tokens = 7
     let w = randomWeights(type, rows: 1, n: n, rng: &rng)
-    var packed = [UInt8](repeating: 0, count: w.count), back = [UInt8](repeating: 0, count: w.count)
+    var packed = [UInt8](repeating: 0, count: packing.rowBytes(n)), back = [UInt8](repeating: 0, count: w.count)
     w.withUnsafeBytes { src in packed.withUnsafeMutableBytes { packing.pack(src.baseAddress!, n, $0.baseAddress!) } }
     packed.withUnsafeBytes { src in back.withUnsafeMutableBytes { packing.unpack(src.baseAddress!, n, $0.baseAddress!) } }
     #expect(back == w)

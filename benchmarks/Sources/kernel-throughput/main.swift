@@ -27,8 +27,8 @@ for name in names {
     print("{\"type\": \"\(name)\", \"error\": \"no kernel\"}")
     continue
   }
-  let rowBytes = type.byteCount(elements: columns)!
-  let weights = UnsafeMutableRawPointer.allocate(byteCount: rows * rowBytes, alignment: 64)
+  var rowBytes = type.byteCount(elements: columns)!
+  var weights = UnsafeMutableRawPointer.allocate(byteCount: rows * rowBytes, alignment: 64)
   for i in 0..<(rows * rowBytes) { weights.storeBytes(of: UInt8(truncatingIfNeeded: nextRandom()), toByteOffset: i, as: UInt8.self) }
   if type == .f16 || type == .bf16 {
     for i in 0..<(rows * columns) { weights.storeBytes(of: UInt16(0x2400) | UInt16(truncatingIfNeeded: nextRandom() & 0x83FF), toByteOffset: 2 * i, as: UInt16.self) }
@@ -41,10 +41,12 @@ for name in names {
   }
   var layout = "plain"
   if let packing = kernel.packing, packing.accepts(rowLength: columns) {
-    let packed = UnsafeMutableRawPointer.allocate(byteCount: rows * rowBytes, alignment: 64)
-    for r in 0..<rows { packing.pack(weights + r * rowBytes, columns, packed + r * rowBytes) }
-    weights.copyMemory(from: packed, byteCount: rows * rowBytes)
-    packed.deallocate()
+    let packedRowBytes = packing.rowBytes(columns)
+    let packed = UnsafeMutableRawPointer.allocate(byteCount: rows * packedRowBytes, alignment: 64)
+    for r in 0..<rows { packing.pack(weights + r * rowBytes, columns, packed + r * packedRowBytes) }
+    weights.deallocate()
+    weights = packed
+    rowBytes = packedRowBytes
     kernel = packing.kernel
     layout = "packed"
   }
