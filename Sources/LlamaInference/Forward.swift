@@ -36,11 +36,11 @@ extension InferenceSession {
     for (index, layer) in model.layers.enumerated() {
       // Attention block: x += Wo · attention(rope(Wq·n), rope(Wk·n), Wv·n), n = RMSNorm(x).
       let attentionInput = normalize(b.x, layer.attentionNorm, count, for: [layer.q, layer.k, layer.v])
-      let qkv = [(layer.q, b.q, qDim), (layer.k, b.k, kvDim), (layer.v, b.v, kvDim)]
-      pool.run { worker in
-        for (matrix, out, stride) in qkv {
-          let rows = WorkerPool.share(matrix.rows, of: threadCount, index: worker)
-          multiply(matrix, rows: rows, attentionInput, count, out, stride)
+      // Q, K and V rows as one range, handed out in chunks.
+      pool.chunks(qDim + 2 * kvDim, size: chunkRows(layer.q, count)) { range in
+        for (matrix, out, offset) in [(layer.q, b.q, 0), (layer.k, b.k, qDim), (layer.v, b.v, qDim + kvDim)] {
+          let lower = max(range.lowerBound - offset, 0), upper = min(range.upperBound - offset, matrix.rows)
+          if lower < upper { multiply(matrix, rows: lower..<upper, attentionInput, count, out, matrix.rows) }
         }
       }
       pool.parallelRanges(count) { range in
@@ -56,25 +56,22 @@ extension InferenceSession {
       }
       attend(layer: index, tokens: count, start: start)
       let attentionOutput = prepare(b.attention, stride: qDim, count, for: [layer.attentionOutput])
-      pool.run { worker in
-        let rows = WorkerPool.share(dim, of: threadCount, index: worker)
+      pool.chunks(dim, size: chunkRows(layer.attentionOutput, count)) { rows in
         multiply(layer.attentionOutput, rows: rows, attentionOutput, count, b.projected, dim)
         for t in 0..<count { addRows(b.x + t * dim, b.projected + t * dim, rows) }
       }
 
       // Feed-forward block: x += W_down · (silu(W_gate·n) ⊙ (W_up·n)), n = RMSNorm(x).
       let ffnInput = normalize(b.x, layer.ffnNorm, count, for: [layer.gate, layer.up])
-      pool.run { worker in
-        let rows = WorkerPool.share(ffn, of: threadCount, index: worker)
+      pool.chunks(ffn, size: chunkRows(layer.gate, count)) { rows in
         multiply(layer.gate, rows: rows, ffnInput, count, b.gate, ffn)
         multiply(layer.up, rows: rows, ffnInput, count, b.up, ffn)
-        for t in 0..<count where !rows.isEmpty {
+        for t in 0..<count {
           VectorOps.swiGLU(b.gate + t * ffn + rows.lowerBound, b.up + t * ffn + rows.lowerBound, rows.count)
         }
       }
       let downInput = prepare(b.gate, stride: ffn, count, for: [layer.down])
-      pool.run { worker in
-        let rows = WorkerPool.share(dim, of: threadCount, index: worker)
+      pool.chunks(dim, size: chunkRows(layer.down, count)) { rows in
         multiply(layer.down, rows: rows, downInput, count, b.projected, dim)
         for t in 0..<count { addRows(b.x + t * dim, b.projected + t * dim, rows) }
       }
@@ -85,10 +82,16 @@ extension InferenceSession {
     let first = b.x + logitRows.lowerBound * dim
     let outputInput = normalize(first, model.outputNorm, logitRows.count, for: [model.output])
     let vocab = config.vocabSize
-    pool.run { worker in
-      let rows = WorkerPool.share(vocab, of: threadCount, index: worker)
+    pool.chunks(vocab, size: chunkRows(model.output, logitRows.count)) { rows in
       multiply(model.output, rows: rows, outputInput, logitRows.count, b.logits, vocab)
     }
+  }
+
+  /// Rows per work chunk. One token: one contiguous share per thread (measured: shorter chunks
+  /// cost memory bandwidth, the prefetchers restart at every jump). Batches: whole row blocks of
+  /// the blocked product, handed out dynamically (a thread another process slows does less).
+  func chunkRows(_ matrix: WeightMatrix, _ count: Int) -> Int {
+    count == 1 ? (matrix.rows + threadCount - 1) / threadCount : max(4, (128 << 10) / matrix.rowBytes / 4 * 4)
   }
 
   /// RMSNorm of `count` rows of `x` into `buffers.normed`, prepared for `matrices`.

@@ -12,6 +12,8 @@ import CSpinHint
 public final class WorkerPool: @unchecked Sendable {
   public let threadCount: Int
   private let shared: PoolState
+  /// The next chunk of a `chunks` job.
+  private let nextChunk = Atomic<Int>(0)
   private var threads: [pthread_t] = []
 
   public init(threads: Int) {
@@ -55,6 +57,21 @@ public final class WorkerPool: @unchecked Sendable {
       let range = Self.share(units, of: workers, index: index)
       let lower = min(count, range.lowerBound * granularity), upper = min(count, range.upperBound * granularity)
       if lower < upper { body(lower..<upper) }
+    }
+  }
+
+  /// Runs `body` on chunks of `size` units of `0..<count`, handed out one at a time to whichever
+  /// worker is free (a worker slowed by another process does less), each chunk exactly once.
+  public func chunks(_ count: Int, size: Int, _ body: (Range<Int>) -> Void) {
+    let size = max(1, size)
+    if threads.isEmpty || count <= size { return body(0..<count) }
+    nextChunk.store(0, ordering: .relaxed)
+    run { _ in
+      while true {
+        let lower = nextChunk.wrappingAdd(1, ordering: .relaxed).oldValue * size
+        if lower >= count { break }
+        body(lower..<min(count, lower + size))
+      }
     }
   }
 

@@ -127,67 +127,111 @@ public func f32BlockAVX512(
   }
 }
 
-/// 4×4 register tiles where rows and tokens allow, the float row kernel for the rest.
+/// 4×4 register tiles where rows and tokens allow, the float row kernel for the rest. The
+/// columns go in chunks of 512; per chunk, four weight rows are widened to f32 once into an
+/// L1-resident scratch and then meet every group of four tokens (so each weight is converted
+/// once per call, and the tile's inner loop is loads and FMAs only); each chunk's sums are
+/// added to the output.
 @inline(__always)
 func floatBlock(
   _ w: UnsafeRawPointer, _ rowBytes: Int, _ rows: Int, elementBytes: Int, _ a: UnsafeRawPointer, _ aStride: Int,
   _ tokens: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ outStride: Int, load16: (UnsafeRawPointer) -> __m512,
   scalar: (UnsafeRawPointer) -> Float
 ) {
+  let fullRows = rows / 4 * 4, fullTokens = tokens / 4 * 4
   let whole = n / 16 * 16
-  var r0 = 0
-  while r0 < rows {
-    let w0 = w + r0 * rowBytes
-    guard rows - r0 >= 4 else {
-      for r in r0..<rows {
-        floatRows(w + r * rowBytes, elementBytes: elementBytes, a, aStride, tokens, n, out + r, outStride, load16: load16, scalar: scalar)
+  let chunk = 512
+  withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * chunk) { scratch in
+    let wide = UnsafeMutableRawPointer(scratch.baseAddress!)
+    var k0 = 0
+    while k0 < whole {
+      let k1 = min(whole, k0 + chunk)
+      var r0 = 0
+      while r0 < fullRows {
+        for j in 0..<4 {
+          let row = w + (r0 + j) * rowBytes
+          var i = k0
+          while i < k1 {
+            (wide + 4 * (j * chunk + i - k0)).storeBytes(of: load16(row + elementBytes * i), as: __m512.self)
+            i += 16
+          }
+        }
+        let w0 = wide - 4 * k0, w1 = w0 + 4 * chunk, w2 = w1 + 4 * chunk, w3 = w2 + 4 * chunk
+        var t0 = 0
+        while t0 < fullTokens {
+          let x0 = a + t0 * aStride, x1 = x0 + aStride, x2 = x1 + aStride, x3 = x2 + aStride
+          var c00 = _mm512_setzero_ps(), c01 = c00, c02 = c00, c03 = c00
+          var c10 = c00, c11 = c00, c12 = c00, c13 = c00
+          var c20 = c00, c21 = c00, c22 = c00, c23 = c00
+          var c30 = c00, c31 = c00, c32 = c00, c33 = c00
+          var i = k0
+          while i < k1 {
+            let v0 = (x0 + 4 * i).loadUnaligned(as: __m512.self), v1 = (x1 + 4 * i).loadUnaligned(as: __m512.self)
+            let v2 = (x2 + 4 * i).loadUnaligned(as: __m512.self), v3 = (x3 + 4 * i).loadUnaligned(as: __m512.self)
+            let q0 = (w0 + 4 * i).load(as: __m512.self)
+            c00 = _mm512_fmadd_ps(q0, v0, c00); c01 = _mm512_fmadd_ps(q0, v1, c01)
+            c02 = _mm512_fmadd_ps(q0, v2, c02); c03 = _mm512_fmadd_ps(q0, v3, c03)
+            let q1 = (w1 + 4 * i).load(as: __m512.self)
+            c10 = _mm512_fmadd_ps(q1, v0, c10); c11 = _mm512_fmadd_ps(q1, v1, c11)
+            c12 = _mm512_fmadd_ps(q1, v2, c12); c13 = _mm512_fmadd_ps(q1, v3, c13)
+            let q2 = (w2 + 4 * i).load(as: __m512.self)
+            c20 = _mm512_fmadd_ps(q2, v0, c20); c21 = _mm512_fmadd_ps(q2, v1, c21)
+            c22 = _mm512_fmadd_ps(q2, v2, c22); c23 = _mm512_fmadd_ps(q2, v3, c23)
+            let q3 = (w3 + 4 * i).load(as: __m512.self)
+            c30 = _mm512_fmadd_ps(q3, v0, c30); c31 = _mm512_fmadd_ps(q3, v1, c31)
+            c32 = _mm512_fmadd_ps(q3, v2, c32); c33 = _mm512_fmadd_ps(q3, v3, c33)
+            i += 16
+          }
+          // Row r's four token sums as one vector, added to out.
+          @inline(__always) func store(_ r: Int, _ s0: __m512, _ s1: __m512, _ s2: __m512, _ s3: __m512) {
+            let sums = reduce4(s0, s1, s2, s3)
+            for t in 0..<4 {
+              let slot = out + (t0 + t) * outStride + r0 + r
+              slot.pointee = (k0 == 0 ? 0 : slot.pointee) + sums[t]
+            }
+          }
+          store(0, c00, c01, c02, c03)
+          store(1, c10, c11, c12, c13)
+          store(2, c20, c21, c22, c23)
+          store(3, c30, c31, c32, c33)
+          t0 += 4
+        }
+        r0 += 4
       }
-      return
+      k0 = k1
     }
-    let w1 = w0 + rowBytes, w2 = w1 + rowBytes, w3 = w2 + rowBytes
-    var t0 = 0
-    while t0 + 4 <= tokens {
-      let x0 = a + t0 * aStride, x1 = x0 + aStride, x2 = x1 + aStride, x3 = x2 + aStride
-      var c00 = _mm512_setzero_ps(), c01 = c00, c02 = c00, c03 = c00
-      var c10 = c00, c11 = c00, c12 = c00, c13 = c00
-      var c20 = c00, c21 = c00, c22 = c00, c23 = c00
-      var c30 = c00, c31 = c00, c32 = c00, c33 = c00
-      var i = 0
-      while i < whole {
-        let v0 = (x0 + 4 * i).loadUnaligned(as: __m512.self), v1 = (x1 + 4 * i).loadUnaligned(as: __m512.self)
-        let v2 = (x2 + 4 * i).loadUnaligned(as: __m512.self), v3 = (x3 + 4 * i).loadUnaligned(as: __m512.self)
-        let q0 = load16(w0 + elementBytes * i)
-        c00 = _mm512_fmadd_ps(q0, v0, c00); c01 = _mm512_fmadd_ps(q0, v1, c01)
-        c02 = _mm512_fmadd_ps(q0, v2, c02); c03 = _mm512_fmadd_ps(q0, v3, c03)
-        let q1 = load16(w1 + elementBytes * i)
-        c10 = _mm512_fmadd_ps(q1, v0, c10); c11 = _mm512_fmadd_ps(q1, v1, c11)
-        c12 = _mm512_fmadd_ps(q1, v2, c12); c13 = _mm512_fmadd_ps(q1, v3, c13)
-        let q2 = load16(w2 + elementBytes * i)
-        c20 = _mm512_fmadd_ps(q2, v0, c20); c21 = _mm512_fmadd_ps(q2, v1, c21)
-        c22 = _mm512_fmadd_ps(q2, v2, c22); c23 = _mm512_fmadd_ps(q2, v3, c23)
-        let q3 = load16(w3 + elementBytes * i)
-        c30 = _mm512_fmadd_ps(q3, v0, c30); c31 = _mm512_fmadd_ps(q3, v1, c31)
-        c32 = _mm512_fmadd_ps(q3, v2, c32); c33 = _mm512_fmadd_ps(q3, v3, c33)
-        i += 16
-      }
-      @inline(__always) func store(_ r: Int, _ t: Int, _ c: __m512, _ wr: UnsafeRawPointer, _ x: UnsafeRawPointer) {
-        var sum = _mm512_reduce_add_ps(c)
-        for k in whole..<n { sum += scalar(wr + elementBytes * k) * x.loadUnaligned(fromByteOffset: 4 * k, as: Float.self) }
-        out[(t0 + t) * outStride + r0 + r] = sum
-      }
-      store(0, 0, c00, w0, x0); store(0, 1, c01, w0, x1); store(0, 2, c02, w0, x2); store(0, 3, c03, w0, x3)
-      store(1, 0, c10, w1, x0); store(1, 1, c11, w1, x1); store(1, 2, c12, w1, x2); store(1, 3, c13, w1, x3)
-      store(2, 0, c20, w2, x0); store(2, 1, c21, w2, x1); store(2, 2, c22, w2, x2); store(2, 3, c23, w2, x3)
-      store(3, 0, c30, w3, x0); store(3, 1, c31, w3, x1); store(3, 2, c32, w3, x2); store(3, 3, c33, w3, x3)
-      t0 += 4
-    }
-    if t0 < tokens {
-      for r in r0..<(r0 + 4) {
-        floatRows(
-          w + r * rowBytes, elementBytes: elementBytes, a + t0 * aStride, aStride, tokens - t0, n, out + t0 * outStride + r,
-          outStride, load16: load16, scalar: scalar)
-      }
-    }
-    r0 += 4
   }
+  // Columns past the last multiple of 16 for the tiles.
+  if whole < n {
+    for r in 0..<fullRows {
+      for t in 0..<fullTokens {
+        var sum: Float = whole == 0 ? 0 : out[t * outStride + r]
+        for k in whole..<n {
+          sum += scalar(w + r * rowBytes + elementBytes * k) * (a + t * aStride).loadUnaligned(fromByteOffset: 4 * k, as: Float.self)
+        }
+        out[t * outStride + r] = sum
+      }
+    }
+  }
+  // Rows and tokens outside the tiles.
+  for r in 0..<rows {
+    let t = r < fullRows ? fullTokens : 0
+    guard t < tokens else { continue }
+    floatRows(
+      w + r * rowBytes, elementBytes: elementBytes, a + t * aStride, aStride, tokens - t, n, out + t * outStride + r,
+      outStride, load16: load16, scalar: scalar)
+  }
+}
+
+/// The horizontal sums of four vectors, as four floats.
+@inline(__always)
+func reduce4(_ a: __m512, _ b: __m512, _ c: __m512, _ d: __m512) -> SIMD4<Float> {
+  // Halve the width three times, pairing vectors so that each step's lanes stay separate.
+  let ab = _mm256_hadd_ps(
+    _mm256_add_ps(_mm512_castps512_ps256(a), a.highHalf), _mm256_add_ps(_mm512_castps512_ps256(b), b.highHalf))
+  let cd = _mm256_hadd_ps(
+    _mm256_add_ps(_mm512_castps512_ps256(c), c.highHalf), _mm256_add_ps(_mm512_castps512_ps256(d), d.highHalf))
+  let abcd = _mm256_hadd_ps(ab, cd)  // per 128-bit lane: a, b, c, d partial sums
+  let sum = _mm_add_ps(_mm256_castps256_ps128(abcd), abcd.highHalf)
+  return SIMD4<Float>(sum[0], sum[1], sum[2], sum[3])
 }

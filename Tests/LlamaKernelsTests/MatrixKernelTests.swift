@@ -147,23 +147,27 @@ struct MatrixKernelTests {
     let kernel = try #require(MatrixKernel.kernel(for: type))
     let block = try #require(kernel.block)
     var rng = SplitMix64(seed: 5)
-    let n = 300, rows = 7, tokens = 6  // not multiples of the tiles: every edge path runs
-    let rowBytes = type.byteCount(elements: n)!
-    let w = randomWeights(type, rows: rows, n: n, rng: &rng)
-    let x = (0..<(n * tokens)).map { _ in rng.float() }
-    let a = activations(kernel, x, tokens: tokens, n: n, reference: true)
-    var blocked = [Float](repeating: .nan, count: rows * tokens), single = blocked
-    w.withUnsafeBytes { wr in
-      a.withUnsafeBytes { ar in
-        blocked.withUnsafeMutableBufferPointer {
-          block(wr.baseAddress!, rowBytes, rows, ar.baseAddress!, 4 * n, tokens, n, $0.baseAddress!, rows)
-        }
-        single.withUnsafeMutableBufferPointer { out in
-          for r in 0..<rows { kernel.reference(wr.baseAddress! + r * rowBytes, ar.baseAddress!, 4 * n, tokens, n, out.baseAddress! + r, rows) }
+    // Not multiples of the tiles: every edge path runs; 1100 columns span several column chunks.
+    for (n, rows, tokens) in [(300, 7, 6), (1100, 9, 9)] {
+      let rowBytes = type.byteCount(elements: n)!
+      let w = randomWeights(type, rows: rows, n: n, rng: &rng)
+      let x = (0..<(n * tokens)).map { _ in rng.float() }
+      let a = activations(kernel, x, tokens: tokens, n: n, reference: true)
+      var blocked = [Float](repeating: .nan, count: rows * tokens), single = blocked
+      w.withUnsafeBytes { wr in
+        a.withUnsafeBytes { ar in
+          blocked.withUnsafeMutableBufferPointer {
+            block(wr.baseAddress!, rowBytes, rows, ar.baseAddress!, 4 * n, tokens, n, $0.baseAddress!, rows)
+          }
+          single.withUnsafeMutableBufferPointer { out in
+            for r in 0..<rows { kernel.reference(wr.baseAddress! + r * rowBytes, ar.baseAddress!, 4 * n, tokens, n, out.baseAddress! + r, rows) }
+          }
         }
       }
+      for i in 0..<(rows * tokens) {
+        #expect(abs(blocked[i] - single[i]) <= 1e-4 * (abs(single[i]) + 1), "\(type) n \(n) [\(i)]: \(blocked[i]) vs \(single[i])")
+      }
     }
-    for i in 0..<(rows * tokens) { #expect(abs(blocked[i] - single[i]) <= 1e-4 * (abs(single[i]) + 1), "\(type) [\(i)]: \(blocked[i]) vs \(single[i])") }
   }
 
   @Test("every weight type of the GGUF fixtures has a kernel")
