@@ -20,6 +20,16 @@ let package = Package(
       ],
       path: "Benchmarks/Tokenizer",
       plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+    // Matrix kernels per weight type, activation quantizers, RMSNorm.
+    .executableTarget(
+      name: "KernelBenchmarks",
+      dependencies: [
+        .product(name: "Benchmark", package: "benchmark"),
+        .product(name: "LlamaKernels", package: "LlamaKit"),
+        .product(name: "LlamaCore", package: "LlamaKit"),
+      ],
+      path: "Benchmarks/Kernels",
+      plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
     // Single-threaded encode throughput on one text, printed as JSON; used by
     // compare/compare_tokenizers.sh next to sentencepiece and tokenizers.
     .executableTarget(
