@@ -37,7 +37,7 @@ let package = Package(
     .target(
       name: "LlamaKernelsAVX512",
       swiftSettings: [
-        .unsafeFlags(["-Xcc", "-march=x86-64-v4", "-Xcc", "-mavx512vnni"]),
+        .unsafeFlags(["-Xcc", "-march=x86-64-v4", "-Xcc", "-mavx512vnni", "-Xcc", "-mtune=znver4"]),
         .unsafeFlags(["-O"], .when(configuration: .debug)),
       ]),
     .target(

@@ -13,62 +13,59 @@ public func packedQ4_KAVX512(
   // int16 lane pairs selecting scale i for 16 lanes, then scale i+1 for 16.
   let pick01 = _mm512_set_epi32(
     0x10001, 0x10001, 0x10001, 0x10001, 0x10001, 0x10001, 0x10001, 0x10001, 0, 0, 0, 0, 0, 0, 0, 0)
-  let step2 = _mm512_set1_epi16(2)
+  let pick23 = _mm512_add_epi16(pick01, _mm512_set1_epi16(2))
+  let pick45 = _mm512_add_epi16(pick01, _mm512_set1_epi16(4))
+  let pick67 = _mm512_add_epi16(pick01, _mm512_set1_epi16(6))
   let blocks = n / 256
   var t0 = 0
   while t0 < tokens {
     let count = tokens - t0 >= 4 ? 4 : 1
     var f0 = _mm512_setzero_ps(), f1 = f0, f2 = f0, f3 = f0
-    var m0 = _mm256_setzero_ps(), m1 = m0, m2 = m0, m3 = m0
     let a0 = a + t0 * aStride
     for b in 0..<blocks {
       let wb = w + 148 * b
-      let d = Float(Float16(bitPattern: wb.loadUnaligned(as: UInt16.self)))
-      let dmin = Float(Float16(bitPattern: wb.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
       let scales16 = _mm_cvtepu8_epi16(_mm_cvtsi64_si128(wb.loadUnaligned(fromByteOffset: 4, as: Int64.self)))
       let s16 = _mm512_broadcast_i32x4(scales16)
       let sc0 = _mm512_permutexvar_epi16(pick01, s16)
-      let sc1 = _mm512_permutexvar_epi16(_mm512_add_epi16(pick01, step2), s16)
-      let sc2 = _mm512_permutexvar_epi16(_mm512_add_epi16(pick01, _mm512_add_epi16(step2, step2)), s16)
-      let sc3 = _mm512_permutexvar_epi16(_mm512_add_epi16(pick01, _mm512_set1_epi16(6)), s16)
+      let sc1 = _mm512_permutexvar_epi16(pick23, s16)
+      let sc2 = _mm512_permutexvar_epi16(pick45, s16)
+      let sc3 = _mm512_permutexvar_epi16(pick67, s16)
+      // Mins as int16 pairs in the low 256 bits: vpmaddwd with the 16 bsums gives 8 sums.
       let m16 = _mm_cvtepu8_epi16(_mm_cvtsi64_si128(wb.loadUnaligned(fromByteOffset: 12, as: Int64.self)))
-      let minPairs = _mm256_set_m128i(_mm_unpackhi_epi16(m16, m16), _mm_unpacklo_epi16(m16, m16))
+      let minPairs = _mm512_zextsi256_si512(_mm256_set_m128i(_mm_unpackhi_epi16(m16, m16), _mm_unpacklo_epi16(m16, m16)))
       let z0 = wb.loadUnaligned(fromByteOffset: 20, as: __m512i.self)
       let z1 = wb.loadUnaligned(fromByteOffset: 84, as: __m512i.self)
       let q0 = _mm512_and_si512(z0, mask), q1 = _mm512_and_si512(_mm512_srli_epi16(z0, 4), mask)
       let q2 = _mm512_and_si512(z1, mask), q3 = _mm512_and_si512(_mm512_srli_epi16(z1, 4), mask)
+      // d and dmin in every lane (the upper mins lanes are zero, so their dmin does not matter).
+      let scales = _mm512_cvtph_ps(_mm256_set1_epi32(wb.loadUnaligned(as: Int32.self)))
+      let dv = _mm512_permutexvar_ps(_mm512_setzero_si512(), scales)
+      let dminv = _mm512_permutexvar_ps(_mm512_set1_epi32(1), scales)
 
-      @inline(__always) func token(_ ab: UnsafeRawPointer, _ f: inout __m512, _ m: inout __m256) {
-        // Two independent chains of two, joined at the end (shorter latency than one of four).
-        let zero = _mm512_setzero_si512()
-        let sumA = _mm512_dpwssd_epi32(
-          _mm512_dpwssd_epi32(zero, _mm512_maddubs_epi16(q0, ab.loadUnaligned(fromByteOffset: 4, as: __m512i.self)), sc0),
-          _mm512_maddubs_epi16(q1, ab.loadUnaligned(fromByteOffset: 68, as: __m512i.self)), sc1)
-        let sumB = _mm512_dpwssd_epi32(
-          _mm512_dpwssd_epi32(zero, _mm512_maddubs_epi16(q2, ab.loadUnaligned(fromByteOffset: 132, as: __m512i.self)), sc2),
-          _mm512_maddubs_epi16(q3, ab.loadUnaligned(fromByteOffset: 196, as: __m512i.self)), sc3)
-        let isum = _mm512_add_epi32(sumA, sumB)
-        let da = ab.loadUnaligned(as: Float.self)
-        f = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(da * d), f)
-        let msum = _mm256_madd_epi16(minPairs, ab.loadUnaligned(fromByteOffset: 260, as: __m256i.self))
-        m = _mm256_fmadd_ps(_mm256_cvtepi32_ps(msum), _mm256_set1_ps(da * dmin), m)
+      @inline(__always) func token(_ ab: UnsafeRawPointer, _ f: inout __m512) {
+        // One chain: the first product by `vpmaddwd`, the rest accumulated by `vpdpwssd`.
+        var isum = _mm512_madd_epi16(_mm512_maddubs_epi16(q0, ab.loadUnaligned(fromByteOffset: 4, as: __m512i.self)), sc0)
+        isum = _mm512_dpwssd_epi32(isum, _mm512_maddubs_epi16(q1, ab.loadUnaligned(fromByteOffset: 68, as: __m512i.self)), sc1)
+        isum = _mm512_dpwssd_epi32(isum, _mm512_maddubs_epi16(q2, ab.loadUnaligned(fromByteOffset: 132, as: __m512i.self)), sc2)
+        isum = _mm512_dpwssd_epi32(isum, _mm512_maddubs_epi16(q3, ab.loadUnaligned(fromByteOffset: 196, as: __m512i.self)), sc3)
+        let msum = _mm512_madd_epi16(minPairs, _mm512_castsi256_si512(ab.loadUnaligned(fromByteOffset: 260, as: __m256i.self)))
+        // (d·Σ scale·q·a − dmin·Σ min·bsum) · d_a, with d_a broadcast from memory.
+        let block = _mm512_fmsub_ps(_mm512_cvtepi32_ps(isum), dv, _mm512_mul_ps(_mm512_cvtepi32_ps(msum), dminv))
+        f = _mm512_fmadd_ps(block, _mm512_set1_ps(ab.loadUnaligned(as: Float.self)), f)
       }
       let ab = a0 + 292 * b
-      token(ab, &f0, &m0)
+      token(ab, &f0)
       if count == 4 {
-        token(ab + aStride, &f1, &m1)
-        token(ab + 2 * aStride, &f2, &m2)
-        token(ab + 3 * aStride, &f3, &m3)
+        token(ab + aStride, &f1)
+        token(ab + 2 * aStride, &f2)
+        token(ab + 3 * aStride, &f3)
       }
     }
-    @inline(__always) func finish(_ j: Int, _ f: __m512, _ m: __m256) {
-      out[(t0 + j) * outStride] = _mm512_reduce_add_ps(f) - sum256(m)
-    }
-    finish(0, f0, m0)
+    out[t0 * outStride] = _mm512_reduce_add_ps(f0)
     if count == 4 {
-      finish(1, f1, m1)
-      finish(2, f2, m2)
-      finish(3, f3, m3)
+      out[(t0 + 1) * outStride] = _mm512_reduce_add_ps(f1)
+      out[(t0 + 2) * outStride] = _mm512_reduce_add_ps(f2)
+      out[(t0 + 3) * outStride] = _mm512_reduce_add_ps(f3)
     }
     t0 += count
   }
@@ -88,23 +85,24 @@ public func q6_KAVX512(
   let pick = _mm512_set_epi32(
     0x30003, 0x30003, 0x30003, 0x30003, 0x20002, 0x20002, 0x20002, 0x20002,
     0x10001, 0x10001, 0x10001, 0x10001, 0, 0, 0, 0)
-  let four = _mm512_set1_epi16(4)
+  let pick4 = _mm512_add_epi16(pick, _mm512_set1_epi16(4))
+  let pick8 = _mm512_add_epi16(pick, _mm512_set1_epi16(8))
+  let pick12 = _mm512_add_epi16(pick, _mm512_set1_epi16(12))
   let blocks = n / 256
   var t0 = 0
   while t0 < tokens {
     let count = tokens - t0 >= 4 ? 4 : 1
     var f0 = _mm512_setzero_ps(), f1 = f0, f2 = f0, f3 = f0
-    var c0 = _mm256_setzero_ps(), c1 = c0, c2 = c0, c3 = c0
     let a0 = a + t0 * aStride
     for b in 0..<blocks {
       let wb = w + 210 * b
-      let d = Float(Float16(bitPattern: wb.loadUnaligned(fromByteOffset: 208, as: UInt16.self)))
       let scales16 = _mm256_cvtepi8_epi16(wb.loadUnaligned(fromByteOffset: 192, as: __m128i.self))
-      let s512 = _mm512_castsi256_si512(scales16)
+      // The 16 scales in the low 256 bits, zeros above (for the offset's vpmaddwd).
+      let s512 = _mm512_zextsi256_si512(scales16)
       let sc0 = _mm512_permutexvar_epi16(pick, s512)
-      let sc1 = _mm512_permutexvar_epi16(_mm512_add_epi16(pick, four), s512)
-      let sc2 = _mm512_permutexvar_epi16(_mm512_add_epi16(pick, _mm512_add_epi16(four, four)), s512)
-      let sc3 = _mm512_permutexvar_epi16(_mm512_add_epi16(pick, _mm512_set1_epi16(12)), s512)
+      let sc1 = _mm512_permutexvar_epi16(pick4, s512)
+      let sc2 = _mm512_permutexvar_epi16(pick8, s512)
+      let sc3 = _mm512_permutexvar_epi16(pick12, s512)
       @inline(__always) func half(_ h: Int) -> (__m512i, __m512i) {
         let ql = wb.loadUnaligned(fromByteOffset: 64 * h, as: __m512i.self)
         let qh256 = wb.loadUnaligned(fromByteOffset: 128 + 32 * h, as: __m256i.self)
@@ -118,34 +116,33 @@ public func q6_KAVX512(
       }
       let (q0, q1) = half(0)
       let (q2, q3) = half(1)
+      // d in every lane, and 32·d for the offset (exact: a power of two).
+      let dv = _mm512_cvtph_ps(_mm256_set1_epi16(wb.loadUnaligned(fromByteOffset: 208, as: Int16.self)))
+      let offsetScale = _mm512_mul_ps(dv, _mm512_set1_ps(32))
 
-      @inline(__always) func token(_ ab: UnsafeRawPointer, _ f: inout __m512, _ c: inout __m256) {
-        var isum = _mm512_dpwssd_epi32(
-          _mm512_setzero_si512(), _mm512_maddubs_epi16(q0, ab.loadUnaligned(fromByteOffset: 4, as: __m512i.self)), sc0)
+      @inline(__always) func token(_ ab: UnsafeRawPointer, _ f: inout __m512) {
+        var isum = _mm512_madd_epi16(_mm512_maddubs_epi16(q0, ab.loadUnaligned(fromByteOffset: 4, as: __m512i.self)), sc0)
         isum = _mm512_dpwssd_epi32(isum, _mm512_maddubs_epi16(q1, ab.loadUnaligned(fromByteOffset: 68, as: __m512i.self)), sc1)
         isum = _mm512_dpwssd_epi32(isum, _mm512_maddubs_epi16(q2, ab.loadUnaligned(fromByteOffset: 132, as: __m512i.self)), sc2)
         isum = _mm512_dpwssd_epi32(isum, _mm512_maddubs_epi16(q3, ab.loadUnaligned(fromByteOffset: 196, as: __m512i.self)), sc3)
-        let scale = _mm512_set1_ps(ab.loadUnaligned(as: Float.self) * d)
-        f = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), scale, f)
-        let offset = _mm256_madd_epi16(scales16, ab.loadUnaligned(fromByteOffset: 260, as: __m256i.self))
-        c = _mm256_fmadd_ps(_mm256_cvtepi32_ps(offset), _mm512_castps512_ps256(scale), c)
+        let offset = _mm512_madd_epi16(s512, _mm512_castsi256_si512(ab.loadUnaligned(fromByteOffset: 260, as: __m256i.self)))
+        // (d·Σ scale·q·a − 32·d·Σ scale·bsum) · d_a, with d_a broadcast from memory.
+        let block = _mm512_fmsub_ps(_mm512_cvtepi32_ps(isum), dv, _mm512_mul_ps(_mm512_cvtepi32_ps(offset), offsetScale))
+        f = _mm512_fmadd_ps(block, _mm512_set1_ps(ab.loadUnaligned(as: Float.self)), f)
       }
       let ab = a0 + 292 * b
-      token(ab, &f0, &c0)
+      token(ab, &f0)
       if count == 4 {
-        token(ab + aStride, &f1, &c1)
-        token(ab + 2 * aStride, &f2, &c2)
-        token(ab + 3 * aStride, &f3, &c3)
+        token(ab + aStride, &f1)
+        token(ab + 2 * aStride, &f2)
+        token(ab + 3 * aStride, &f3)
       }
     }
-    @inline(__always) func finish(_ j: Int, _ f: __m512, _ c: __m256) {
-      out[(t0 + j) * outStride] = _mm512_reduce_add_ps(f) - 32 * sum256(c)
-    }
-    finish(0, f0, c0)
+    out[t0 * outStride] = _mm512_reduce_add_ps(f0)
     if count == 4 {
-      finish(1, f1, c1)
-      finish(2, f2, c2)
-      finish(3, f3, c3)
+      out[(t0 + 1) * outStride] = _mm512_reduce_add_ps(f1)
+      out[(t0 + 2) * outStride] = _mm512_reduce_add_ps(f2)
+      out[(t0 + 3) * outStride] = _mm512_reduce_add_ps(f3)
     }
     t0 += count
   }
