@@ -25,8 +25,8 @@ extension InferenceSession {
         let query = b.q + t * qDim + h * headDim
         let keys = b.keys + cacheSlot(layer: layer, kvHead: h / group, position: 0)
         let values = b.values + cacheSlot(layer: layer, kvHead: h / group, position: 0)
-        for j in 0..<length { scores[j] = VectorOps.dot(query, keys + j * headDim, headDim) * scale }
-        VectorOps.softmax(scores, length)
+        for j in 0..<length { scores[j] = VectorOps.dot(query, keys + j * headDim, headDim) }
+        VectorOps.softmax(scores, length, scale: scale)
         let out = b.attention + t * qDim + h * headDim
         out.update(repeating: 0, count: headDim)
         for j in 0..<length { VectorOps.addScaled(out, values + j * headDim, scores[j], headDim) }
@@ -34,10 +34,10 @@ extension InferenceSession {
     }
   }
 
-  /// The batch path: per head, S = Q·Kᵀ over all `start + count` positions (the cached keys
-  /// are rows of the f32 kernel, the queries its tokens), scaled, masked above the diagonal and
-  /// softmaxed row by row; then the head's values are transposed so that P·V is one more
-  /// product with value columns as rows.
+  /// The batch path: per head and tile of queries, S = Q·Kᵀ over the positions the tile sees
+  /// (the cached keys are rows of the f32 kernel, the queries its tokens), masked above the
+  /// diagonal and softmaxed row by row; then P·V is one more product with the head's values,
+  /// transposed once per head, as rows.
   func attendBatch(layer: Int, tokens count: Int, start: Int) {
     let config = model.config
     let b = buffers
@@ -49,19 +49,23 @@ extension InferenceSession {
     let contextLength = contextLength, batchSize = batchSize
     let f32 = MatrixKernel.kernel(for: .f32)!
     let reference = referenceKernels
-    /// rows × tokens product with the f32 kernels (block kernel where the CPU has one).
+    /// rows × tokens product with the f32 kernels (block kernel where the CPU has one); rows are
+    /// `rowStride` floats apart.
     func product(
-      _ w: UnsafePointer<Float>, rows: Int, _ x: UnsafePointer<Float>, xStride: Int, tokens: Int, n: Int,
+      _ w: UnsafePointer<Float>, rows: Int, rowStride: Int, _ x: UnsafePointer<Float>, xStride: Int, tokens: Int, n: Int,
       _ out: UnsafeMutablePointer<Float>, outStride: Int
     ) {
       let (wRaw, xRaw) = (UnsafeRawPointer(w), UnsafeRawPointer(x))
       if !reference, let block = f32.block {
-        block(wRaw, 4 * n, rows, xRaw, 4 * xStride, tokens, n, out, outStride)
+        block(wRaw, 4 * rowStride, rows, xRaw, 4 * xStride, tokens, n, out, outStride)
       } else {
         let kernel = reference ? f32.reference : f32.simd
-        for r in 0..<rows { kernel(wRaw + 4 * n * r, xRaw, 4 * xStride, tokens, n, out + r, outStride) }
+        for r in 0..<rows { kernel(wRaw + 4 * rowStride * r, xRaw, 4 * xStride, tokens, n, out + r, outStride) }
       }
     }
+    // Query tiles: a tile's scores stop at its last position, so the masked corner of the
+    // causal square is mostly not computed.
+    let tile = 64
     pool.run { worker in
       let scores = b.batchScores + worker * batchSize * contextLength
       let transposed = b.valuesTransposed + worker * headDim * contextLength
@@ -70,21 +74,31 @@ extension InferenceSession {
         let kvHead = h / group
         let keys = b.keys + cacheSlot(layer: layer, kvHead: kvHead, position: 0)
         let values = b.values + cacheSlot(layer: layer, kvHead: kvHead, position: 0)
-        product(keys, rows: length, b.q + h * headDim, xStride: qDim, tokens: count, n: headDim, scores, outStride: length)
-        for t in 0..<count {
-          let row = scores + t * length
-          let visible = start + t + 1
-          for j in 0..<visible { row[j] *= scale }
-          VectorOps.softmax(row, visible)
-          (row + visible).update(repeating: 0, count: length - visible)
-        }
         if transposedHead != kvHead {
           for j in 0..<length {
             for d in 0..<headDim { transposed[d * length + j] = values[j * headDim + d] }
           }
           transposedHead = kvHead
         }
-        product(transposed, rows: headDim, scores, xStride: length, tokens: count, n: length, b.attention + h * headDim, outStride: qDim)
+        var t0 = 0
+        while t0 < count {
+          let t1 = min(count, t0 + tile)
+          let seen = start + t1
+          let tileScores = scores + t0 * length
+          product(
+            keys, rows: seen, rowStride: headDim, b.q + t0 * qDim + h * headDim, xStride: qDim, tokens: t1 - t0,
+            n: headDim, tileScores, outStride: length)
+          for t in t0..<t1 {
+            let row = scores + t * length
+            let visible = start + t + 1
+            VectorOps.softmax(row, visible, scale: scale)
+            (row + visible).update(repeating: 0, count: seen - visible)
+          }
+          product(
+            transposed, rows: headDim, rowStride: length, tileScores, xStride: length, tokens: t1 - t0, n: seen,
+            b.attention + t0 * qDim + h * headDim, outStride: qDim)
+          t0 = t1
+        }
       }
     }
   }

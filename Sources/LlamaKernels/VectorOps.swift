@@ -84,27 +84,38 @@ public enum VectorOps {
     }
   }
 
-  /// Softmax of `x[0..<n]` in place; returns nothing, the row sums to 1.
-  public static func softmax(_ x: UnsafeMutablePointer<Float>, _ n: Int) {
-    var maximum = -Float.infinity
-    for i in 0..<n { maximum = max(maximum, x[i]) }
-    let m = SIMD8<Float>(repeating: maximum)
-    var sums = SIMD8<Float>()
+  /// Softmax of `scale · x[0..<n]` in place; the row sums to 1. (The maximum of the scaled row
+  /// is the scaled maximum, rounded the same way, so scaling first or here gives equal results.)
+  public static func softmax(_ x: UnsafeMutablePointer<Float>, _ n: Int, scale: Float = 1) {
+    var maxima = SIMD8<Float>(repeating: -.infinity)
     var i = 0
     while i + 8 <= n {
-      let e = exp8(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) - m)
+      maxima = _mm256_max_ps(maxima, UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self))
+      i += 8
+    }
+    var maximum = maxima.max()
+    while i < n {
+      maximum = max(maximum, x[i])
+      i += 1
+    }
+    maximum *= scale
+    let m = SIMD8<Float>(repeating: maximum), s = SIMD8<Float>(repeating: scale)
+    var sums = SIMD8<Float>()
+    i = 0
+    while i + 8 <= n {
+      let e = exp8(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) * s - m)
       UnsafeMutableRawPointer(x + i).storeBytes(of: e, as: SIMD8<Float>.self)
       sums += e
       i += 8
     }
     var sum = Double(sums.sum())
     while i < n {
-      x[i] = expf(x[i] - maximum)
+      x[i] = expf(x[i] * scale - maximum)
       sum += Double(x[i])
       i += 1
     }
-    let scale = Float(1 / sum)
-    for j in 0..<n { x[j] *= scale }
+    let normalizer = Float(1 / sum)
+    for j in 0..<n { x[j] *= normalizer }
   }
 
   /// `y += a · x` over n floats.
@@ -146,18 +157,18 @@ public enum VectorOps {
   /// the exponent bits. Relative error below 2 ulp on [−87, 88]; below that the result is 0.
   @inline(__always)
   public static func exp8(_ x: SIMD8<Float>) -> SIMD8<Float> {
-    let clamped = pointwiseMin(pointwiseMax(x, SIMD8(repeating: -87.3)), SIMD8(repeating: 88.37))
+    let clamped = _mm256_min_ps(_mm256_max_ps(x, SIMD8(repeating: -87.3)), SIMD8(repeating: 88.37))
     let n = _mm256_cvtepi32_ps(_mm256_cvtps_epi32(clamped * SIMD8(repeating: 1.442_695_04)))  // round to nearest
     // ln2 in two parts (Cephes): n · 0.693359375 is exact in f32.
     var r = clamped - n * SIMD8(repeating: 0.693_359_375)
     r = r + n * SIMD8(repeating: 2.121_944_4e-4)
     var p = SIMD8<Float>(repeating: 1.987_569_15e-4)
-    p = p * r + SIMD8(repeating: 1.398_199_95e-3)
-    p = p * r + SIMD8(repeating: 8.333_451_9e-3)
-    p = p * r + SIMD8(repeating: 4.166_579_6e-2)
-    p = p * r + SIMD8(repeating: 1.666_666_55e-1)
-    p = p * r + SIMD8(repeating: 5.000_000_1e-1)
-    p = p * r * r + r + SIMD8(repeating: 1)
+    p = _mm256_fmadd_ps(p, r, SIMD8(repeating: 1.398_199_95e-3))
+    p = _mm256_fmadd_ps(p, r, SIMD8(repeating: 8.333_451_9e-3))
+    p = _mm256_fmadd_ps(p, r, SIMD8(repeating: 4.166_579_6e-2))
+    p = _mm256_fmadd_ps(p, r, SIMD8(repeating: 1.666_666_55e-1))
+    p = _mm256_fmadd_ps(p, r, SIMD8(repeating: 5.000_000_1e-1))
+    p = _mm256_fmadd_ps(p, r * r, r) + SIMD8(repeating: 1)
     let bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23)
     let result = p * _mm256_castsi256_ps(bits)
     // Below the clamp, e^x underflows: report 0 (softmax of −inf scores).
