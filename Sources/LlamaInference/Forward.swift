@@ -89,9 +89,10 @@ extension InferenceSession {
 
   /// Rows per work chunk. One token: one contiguous share per thread (measured: shorter chunks
   /// cost memory bandwidth, the prefetchers restart at every jump). Batches: whole row blocks of
-  /// the blocked product, handed out dynamically (a thread another process slows does less).
+  /// the blocked product, handed out dynamically (a thread another process slows does less), in
+  /// multiples of 12 rows so that the float block kernels' 6-row and 4-row tiles cover them.
   func chunkRows(_ matrix: WeightMatrix, _ count: Int) -> Int {
-    count == 1 ? (matrix.rows + threadCount - 1) / threadCount : max(4, (128 << 10) / matrix.rowBytes / 4 * 4)
+    count == 1 ? (matrix.rows + threadCount - 1) / threadCount : max(12, (128 << 10) / matrix.rowBytes / 12 * 12)
   }
 
   /// RMSNorm of `count` rows of `x` into `buffers.normed`, prepared for `matrices`.
@@ -142,7 +143,7 @@ extension InferenceSession {
       for r in rows { kernel(matrix.row(r), base, stride, 1, matrix.columns, out + r, outStride) }
       return
     }
-    let rowBlock = max(1, (128 << 10) / matrix.rowBytes)
+    let rowBlock = max(12, (128 << 10) / matrix.rowBytes / 12 * 12)
     let tokenTile = matrix.kernel.block != nil ? Self.tokenTile : max(4, min(Self.tokenTile, (24 << 10) / stride / 4 * 4))
     var r0 = rows.lowerBound
     while r0 < rows.upperBound {

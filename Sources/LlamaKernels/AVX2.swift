@@ -23,6 +23,13 @@ enum AVX2 {
     return _mm_cvtss_f32(z)
   }
 
+  @inline(__always) static func max(_ v: __m256) -> Float {
+    let x = _mm_max_ps(_mm256_castps256_ps128(v), v.highHalf)
+    let y = _mm_max_ps(x, _mm_movehl_ps(x, x))
+    let z = _mm_max_ss(y, _mm_movehdup_ps(y))
+    return _mm_cvtss_f32(z)
+  }
+
   /// Signed × signed bytes, pairwise summed to int16 (the sign trick: |x| · sign(y, x), as
   /// `vpmaddubsw` takes one unsigned operand).
   @inline(__always) static func signedPairs(_ x: __m256i, _ y: __m256i) -> __m256i {

@@ -93,7 +93,7 @@ public enum VectorOps {
       maxima = _mm256_max_ps(maxima, UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self))
       i += 8
     }
-    var maximum = maxima.max()
+    var maximum = AVX2.max(maxima)
     while i < n {
       maximum = max(maximum, x[i])
       i += 1
@@ -171,7 +171,9 @@ public enum VectorOps {
     p = _mm256_fmadd_ps(p, r * r, r) + SIMD8(repeating: 1)
     let bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23)
     let result = p * _mm256_castsi256_ps(bits)
-    // Below the clamp, e^x underflows: report 0 (softmax of −inf scores).
-    return result.replacing(with: SIMD8<Float>(), where: x .< SIMD8(repeating: -87.3))
+    // Below the clamp, e^x underflows: report 0 (softmax of −inf scores). x < −87.3 exactly when
+    // x + 87.3 is negative, whose sign bit selects the zero (a vector compare without a
+    // generic SIMD mask, which compiles lane by lane).
+    return _mm256_blendv_ps(result, SIMD8<Float>(), x + SIMD8(repeating: 87.3))
   }
 }

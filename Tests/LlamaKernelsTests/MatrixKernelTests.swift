@@ -148,7 +148,7 @@ struct MatrixKernelTests {
     let block = try #require(kernel.block)
     var rng = SplitMix64(seed: 5)
     // Not multiples of the tiles: every edge path runs; 1100 columns span several column chunks.
-    for (n, rows, tokens) in [(300, 7, 6), (1100, 9, 9)] {
+    for (n, rows, tokens) in [(300, 7, 6), (1100, 9, 9), (700, 11, 8)] {  // 6-row tiles, leftovers, a 4-row tile
       let rowBytes = type.byteCount(elements: n)!
       let w = randomWeights(type, rows: rows, n: n, rng: &rng)
       let x = (0..<(n * tokens)).map { _ in rng.float() }
