@@ -42,19 +42,24 @@ grep -m1 flags /proc/cpuinfo | tr ' ' '\n' | grep -E '^(avx2|fma|f16c|avx512f|av
 for type in $types; do
   model="$cache/tinyllama-1.1b-$type.gguf"
   [ -f "$model" ] || "$llamakit" synth --shape tinyllama-1.1b --type "$type" "$model"
-  # Alternate the order per type so that slow drifts of the machine do not favour one tool.
-  if [ "$type" = "q8_0" ] || [ "$type" = "q4_k_m" ]; then
-    "$venv/bin/python" "$here/llamacpp_bench.py" "$model" -p 512 -n 128 -t "$threads" -r "$reps" 2>/dev/null > "$run/llamacpp-$type.json"
-    "$llamakit" bench "$model" -p 512 -n 128 -t "$threads" -r "$reps" --json > "$run/llamakit-$type.json"
-  else
-    "$llamakit" bench "$model" -p 512 -n 128 -t "$threads" -r "$reps" --json > "$run/llamakit-$type.json"
-    "$venv/bin/python" "$here/llamacpp_bench.py" "$model" -p 512 -n 128 -t "$threads" -r "$reps" 2>/dev/null > "$run/llamacpp-$type.json"
-  fi
+  # One run of each tool per repetition, the order alternating, so that the machine's drifts
+  # (a shared host) hit both alike; ratios are taken between the runs of one repetition.
+  for rep in $(seq 1 "$reps"); do
+    ours=("$llamakit" bench "$model" -p 512 -n 128 -t "$threads" -r 1 --json)
+    theirs=("$venv/bin/python" "$here/llamacpp_bench.py" "$model" -p 512 -n 128 -t "$threads" -r 1)
+    if [ $((rep % 2)) = 1 ]; then
+      "${ours[@]}" > "$run/llamakit-$type-$rep.json"
+      "${theirs[@]}" 2>/dev/null > "$run/llamacpp-$type-$rep.json"
+    else
+      "${theirs[@]}" 2>/dev/null > "$run/llamacpp-$type-$rep.json"
+      "${ours[@]}" > "$run/llamakit-$type-$rep.json"
+    fi
+  done
 done
 
-python3 - "$run" "$types" "$threads" <<'PY'
+python3 - "$run" "$types" "$threads" "$reps" <<'PY'
 import json, statistics, sys
-run, types, threads = sys.argv[1], sys.argv[2].split(), int(sys.argv[3])
+run, types, threads, reps = sys.argv[1], sys.argv[2].split(), int(sys.argv[3]), int(sys.argv[4])
 limits = json.load(open(f"{run}/limits.json"))
 cpu = open(f"{run}/cpu.txt").read().strip()
 bandwidth = limits["read_bandwidth_bytes_per_s"]
@@ -62,21 +67,24 @@ macs = limits.get("int8_macs_per_s_per_core_avx512_vnni", limits["int8_macs_per_
 flops = limits.get("fp32_flops_per_s_per_core_avx512", limits["fp32_flops_per_s_per_core_avx2"]) * threads
 print(f"CPU: {cpu}; {threads} threads; read bandwidth {bandwidth/1e9:.1f} GB/s; "
       f"FP32 {flops/1e9:.0f} GFLOP/s; int8 {macs/1e9:.0f} GMAC/s ({threads} cores)\n")
-print("| type | test | llama.cpp t/s | LlamaKit t/s | ratio | LlamaKit limit t/s | of limit |")
+print("| type | test | llama.cpp t/s | LlamaKit t/s | ratio (paired) | LlamaKit limit t/s | of limit |")
 print("|---|---|---:|---:|---:|---:|---:|")
+def spread(xs): return statistics.stdev(xs) if len(xs) > 1 else 0
 for t in types:
-    k = json.load(open(f"{run}/llamakit-{t}.json"))
-    c = json.load(open(f"{run}/llamacpp-{t}.json"))
+    k = [json.load(open(f"{run}/llamakit-{t}-{r}.json")) for r in range(1, reps + 1)]
+    c = [json.load(open(f"{run}/llamacpp-{t}-{r}.json")) for r in range(1, reps + 1)]
     for test in ("pp", "tg"):
-        ks, cs = k[f"{test}_samples"], c[f"{test}_samples"]
+        ks = [x[f"{test}_tokens_per_s"] for x in k]
+        cs = [x[f"{test}_tokens_per_s"] for x in c]
         km, cm = statistics.median(ks), statistics.median(cs)
+        paired = statistics.median(a / b for a, b in zip(ks, cs))
         if test == "tg":
-            limit = bandwidth / k["weight_bytes_per_token"]
+            limit = bandwidth / k[0]["weight_bytes_per_token"]
         else:
             peak = flops / 2 if t == "f16" else macs
-            per_token = k["layer_macs_per_token"] + k["output_macs"] / k["pp_tokens"]
+            per_token = k[0]["layer_macs_per_token"] + k[0]["output_macs"] / k[0]["pp_tokens"]
             limit = peak / per_token
-        print(f"| {t.upper()} | {test}{k[f'{test}_tokens']} | {cm:.1f} ± {statistics.stdev(cs) if len(cs) > 1 else 0:.1f} "
-              f"| {km:.1f} ± {statistics.stdev(ks) if len(ks) > 1 else 0:.1f} | {km/cm:.2f}× | {limit:.0f} | {km/limit:.0%} |")
-print(f"\n(medians of {len(ks)} runs; JSON in {run})")
+        print(f"| {t.upper()} | {test}{k[0][f'{test}_tokens']} | {cm:.1f} ± {spread(cs):.1f} "
+              f"| {km:.1f} ± {spread(ks):.1f} | {paired:.2f}× | {limit:.0f} | {km/limit:.0%} |")
+print(f"\n(medians of {reps} alternating runs; ratio = median of the per-repetition ratios; JSON in {run})")
 PY

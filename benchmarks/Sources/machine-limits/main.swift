@@ -25,7 +25,9 @@ let cpu = CPUFeatures.current
 
 // Memory read bandwidth: each thread sums its share of a buffer much larger than the caches.
 nonisolated(unsafe) let bytes = megabytes << 20
-nonisolated(unsafe) let buffer = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+// Huge pages, as LlamaKit's re-laid-out weights use (2 MiB-aligned, MADV_HUGEPAGE).
+nonisolated(unsafe) let buffer = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 2 << 20)
+_ = madvise(buffer, bytes, MADV_HUGEPAGE)
 memset(buffer, 1, bytes)
 nonisolated(unsafe) let pool = WorkerPool(threads: threads)
 nonisolated(unsafe) var sink: Float = 0
@@ -47,7 +49,8 @@ func readPass() -> Double {
   return Double(bytes) / (now() - start)
 }
 _ = readPass()
-let bandwidth = (0..<5).map { _ in readPass() }.sorted()[2]
+// The best of nine passes: a limit, on a host whose other tenants come and go.
+let bandwidth = (0..<9).map { _ in readPass() }.max()!
 
 // FMA peak, 256-bit (AVX2 + FMA), one core: 12 independent chains.
 func fma256(_ iterations: Int) -> Float {
