@@ -167,9 +167,10 @@ func floatBlock(
           slot.pointee = (k0 == 0 ? 0 : slot.pointee) + sums[t]
         }
       }
-      var r0 = 0
-      while r0 < rows6 {
-        let w0 = widen(r0, 6), w1 = w0 + 4 * chunk, w2 = w1 + 4 * chunk, w3 = w2 + 4 * chunk
+      /// Rows r0..<r0+6 (`six`) or r0..<r0+4 against every group of four tokens; `six` is a
+      /// literal at both calls, so each inlined copy keeps only its own rows.
+      @inline(__always) func tile(_ r0: Int, six: Bool) {
+        let w0 = widen(r0, six ? 6 : 4), w1 = w0 + 4 * chunk, w2 = w1 + 4 * chunk, w3 = w2 + 4 * chunk
         let w4 = w3 + 4 * chunk, w5 = w4 + 4 * chunk
         var t0 = 0
         while t0 < fullTokens {
@@ -196,57 +197,34 @@ func floatBlock(
             let q3 = (w3 + 4 * i).load(as: __m512.self)
             c30 = _mm512_fmadd_ps(q3, v0, c30); c31 = _mm512_fmadd_ps(q3, v1, c31)
             c32 = _mm512_fmadd_ps(q3, v2, c32); c33 = _mm512_fmadd_ps(q3, v3, c33)
-            let q4 = (w4 + 4 * i).load(as: __m512.self)
-            c40 = _mm512_fmadd_ps(q4, v0, c40); c41 = _mm512_fmadd_ps(q4, v1, c41)
-            c42 = _mm512_fmadd_ps(q4, v2, c42); c43 = _mm512_fmadd_ps(q4, v3, c43)
-            let q5 = (w5 + 4 * i).load(as: __m512.self)
-            c50 = _mm512_fmadd_ps(q5, v0, c50); c51 = _mm512_fmadd_ps(q5, v1, c51)
-            c52 = _mm512_fmadd_ps(q5, v2, c52); c53 = _mm512_fmadd_ps(q5, v3, c53)
+            if six {
+              let q4 = (w4 + 4 * i).load(as: __m512.self)
+              c40 = _mm512_fmadd_ps(q4, v0, c40); c41 = _mm512_fmadd_ps(q4, v1, c41)
+              c42 = _mm512_fmadd_ps(q4, v2, c42); c43 = _mm512_fmadd_ps(q4, v3, c43)
+              let q5 = (w5 + 4 * i).load(as: __m512.self)
+              c50 = _mm512_fmadd_ps(q5, v0, c50); c51 = _mm512_fmadd_ps(q5, v1, c51)
+              c52 = _mm512_fmadd_ps(q5, v2, c52); c53 = _mm512_fmadd_ps(q5, v3, c53)
+            }
             i += 16
           }
           store(r0, t0, c00, c01, c02, c03)
           store(r0 + 1, t0, c10, c11, c12, c13)
           store(r0 + 2, t0, c20, c21, c22, c23)
           store(r0 + 3, t0, c30, c31, c32, c33)
-          store(r0 + 4, t0, c40, c41, c42, c43)
-          store(r0 + 5, t0, c50, c51, c52, c53)
+          if six {
+            store(r0 + 4, t0, c40, c41, c42, c43)
+            store(r0 + 5, t0, c50, c51, c52, c53)
+          }
           t0 += 4
         }
+      }
+      var r0 = 0
+      while r0 < rows6 {
+        tile(r0, six: true)
         r0 += 6
       }
       while r0 < fullRows {
-        let w0 = widen(r0, 4), w1 = w0 + 4 * chunk, w2 = w1 + 4 * chunk, w3 = w2 + 4 * chunk
-        var t0 = 0
-        while t0 < fullTokens {
-          let x0 = a + t0 * aStride, x1 = x0 + aStride, x2 = x1 + aStride, x3 = x2 + aStride
-          var c00 = _mm512_setzero_ps(), c01 = c00, c02 = c00, c03 = c00
-          var c10 = c00, c11 = c00, c12 = c00, c13 = c00
-          var c20 = c00, c21 = c00, c22 = c00, c23 = c00
-          var c30 = c00, c31 = c00, c32 = c00, c33 = c00
-          var i = k0
-          while i < k1 {
-            let v0 = (x0 + 4 * i).loadUnaligned(as: __m512.self), v1 = (x1 + 4 * i).loadUnaligned(as: __m512.self)
-            let v2 = (x2 + 4 * i).loadUnaligned(as: __m512.self), v3 = (x3 + 4 * i).loadUnaligned(as: __m512.self)
-            let q0 = (w0 + 4 * i).load(as: __m512.self)
-            c00 = _mm512_fmadd_ps(q0, v0, c00); c01 = _mm512_fmadd_ps(q0, v1, c01)
-            c02 = _mm512_fmadd_ps(q0, v2, c02); c03 = _mm512_fmadd_ps(q0, v3, c03)
-            let q1 = (w1 + 4 * i).load(as: __m512.self)
-            c10 = _mm512_fmadd_ps(q1, v0, c10); c11 = _mm512_fmadd_ps(q1, v1, c11)
-            c12 = _mm512_fmadd_ps(q1, v2, c12); c13 = _mm512_fmadd_ps(q1, v3, c13)
-            let q2 = (w2 + 4 * i).load(as: __m512.self)
-            c20 = _mm512_fmadd_ps(q2, v0, c20); c21 = _mm512_fmadd_ps(q2, v1, c21)
-            c22 = _mm512_fmadd_ps(q2, v2, c22); c23 = _mm512_fmadd_ps(q2, v3, c23)
-            let q3 = (w3 + 4 * i).load(as: __m512.self)
-            c30 = _mm512_fmadd_ps(q3, v0, c30); c31 = _mm512_fmadd_ps(q3, v1, c31)
-            c32 = _mm512_fmadd_ps(q3, v2, c32); c33 = _mm512_fmadd_ps(q3, v3, c33)
-            i += 16
-          }
-          store(r0, t0, c00, c01, c02, c03)
-          store(r0 + 1, t0, c10, c11, c12, c13)
-          store(r0 + 2, t0, c20, c21, c22, c23)
-          store(r0 + 3, t0, c30, c31, c32, c33)
-          t0 += 4
-        }
+        tile(r0, six: false)
         r0 += 4
       }
       k0 = k1
