@@ -70,6 +70,6 @@ let package = Package(
     .testTarget(name: "LlamaKernelsTests", dependencies: ["LlamaKernels", "LlamaCore"]),
     .testTarget(name: "LlamaInferenceTests", dependencies: ["LlamaInference", "LlamaKit", "LlamaCore", "LlamaIO", "LlamaTokenizer"]),
     .testTarget(name: "LlamaFormatsTests", dependencies: ["LlamaKit", "LlamaFormats", "LlamaCore", "LlamaIO", "LlamaTokenizer", "GGUF", "Safetensors", "PyTorch", "Llama2C"]),
-    .testTarget(name: "llamakitTests", dependencies: ["llamakit", "LlamaIO", "LlamaKit"]),
+    .testTarget(name: "llamakitTests", dependencies: ["llamakit", "LlamaIO", "LlamaCore", "LlamaFormats", "LlamaKit"]),
   ]
 )

@@ -16,7 +16,7 @@ public final class GGUFWriter {
       self.shape = shape
       self.type = type
     }
-    var byteCount: Int { type.byteCount(elements: shape.reduce(1, *)) ?? 0 }
+    public var byteCount: Int { type.byteCount(elements: shape.reduce(1, *)) ?? 0 }
   }
 
   public let path: String

@@ -1,0 +1,114 @@
+import GGUF
+import LlamaCore
+import LlamaFormats
+import LlamaTokenizer
+
+/// Any readable checkpoint written as a GGUF v3 file the way llama.cpp's tools lay it out:
+/// convert_hf_to_gguf.py's metadata and tensor order, and either the source's own tensor types
+/// (lossless) or one of llama-quantize's types and mixes (`WeightTypePlan`, the same tensor
+/// choices as llama-quantize). Tensors stream a run of rows at a time: memory stays near one
+/// chunk, whatever the model's size; the file appears only when complete.
+public enum GGUFConversion {
+  /// Writes `reader`'s model to `path`. `plan` nil keeps every matrix's type (block types
+  /// included: their bytes are copied) and writes vectors as F32. `progress` gets (bytes read,
+  /// total bytes).
+  public static func write(
+    _ reader: any CheckpointReader, to path: String, plan: WeightTypePlan?, overwrite: Bool = false,
+    progress: (Int, Int) -> Void = { _, _ in }
+  ) throws {
+    let config = reader.config
+    guard let vocabulary = try reader.vocabulary() else {
+      throw FormatError.unwritable(
+        path: path, detail: "\(reader.sourceName) has no tokenizer (tokenizer.model or tokenizer.json beside it), which a GGUF file must carry")
+    }
+    guard vocabulary.count == config.vocabSize else {
+      throw FormatError.unwritable(
+        path: path, detail: "the tokenizer has \(vocabulary.count) pieces, the model's embedding \(config.vocabSize) rows")
+    }
+    let layers = config.numHiddenLayers
+    let tensors = reader.tensors
+    var plans: [GGUFWriter.TensorPlan] = []
+    for info in tensors {
+      // Vectors (the norms) are F32 in every GGUF llama.cpp writes, and its kernels expect
+      // that (a BF16 norm aborts its CPU backend); f16 and bf16 widen to f32 exactly.
+      let kept = info.shape.count == 1 && info.dtype != .f32 && info.dtype.isDequantizable ? .f32 : info.dtype
+      let type = plan.map { $0.type(of: info.name, layers: layers) } ?? kept
+      guard type == info.dtype || Quantization.encoder(for: type) != nil else {
+        throw FormatError.unwritable(path: path, detail: "tensor \(info.name): writing \(type) is not supported yet")
+      }
+      guard info.dtype.isDequantizable || type == info.dtype else {
+        throw FormatError.unwritable(path: path, detail: "tensor \(info.name): \(reader.sourceName) stores it as \(info.dtype), which LlamaKit cannot read")
+      }
+      plans.append(GGUFWriter.TensorPlan(name: info.name, shape: info.shape, type: type))
+    }
+    let fileType = plan?.fileType ?? Self.fileType(of: plans)
+    let metadata = LlamaGGUFMetadata.entries(
+      config: config, name: Self.modelName(reader), fileType: fileType,
+      quantized: plans.contains { $0.type.isQuantized }, vocabulary: vocabulary)
+    let writer = try GGUFWriter(path: path, overwrite: overwrite, metadata: metadata, tensors: plans)
+    let total = tensors.reduce(0) { $0 + $1.byteCount }
+    var done = 0
+    for (info, target) in zip(tensors, plans) {
+      try copy(try reader.tensor(info.name), as: target.type, into: writer)
+      done += info.byteCount
+      progress(done, total)
+    }
+    try writer.finish()
+  }
+
+  /// Values per chunk: about 4 Mi, whole rows.
+  static let chunkValues = 1 << 22
+
+  /// One tensor's bytes in `type`: copied when the type is the same, else dequantized to f32
+  /// and encoded, a run of rows at a time.
+  static func copy(_ tensor: Tensor, as type: DType, into writer: GGUFWriter) throws {
+    try tensor.withContiguousBytes { source in
+      if type == tensor.dtype {
+        try writer.write(source)
+        return
+      }
+      let encode = Quantization.encoder(for: type)!
+      let rowLength = tensor.rowLength, rows = tensor.rowCount
+      let chunkRows = max(1, chunkValues / max(rowLength, 1))
+      let outRowBytes = type.byteCount(elements: rowLength)!
+      var floats = [Float](repeating: 0, count: chunkRows * rowLength)
+      var encoded = [UInt8](repeating: 0, count: chunkRows * outRowBytes)
+      var r0 = 0
+      while r0 < rows {
+        let count = min(chunkRows, rows - r0)
+        try floats.withUnsafeMutableBufferPointer { f in
+          try Dequantization.dequantize(
+            tensor.dtype, UnsafeRawBufferPointer(rebasing: source[(r0 * tensor.rowBytes)...]), count: count * rowLength,
+            into: f.baseAddress!)
+          try encoded.withUnsafeMutableBytes { out in
+            encode(f.baseAddress!, count * rowLength, out.baseAddress!)
+            try writer.write(UnsafeRawBufferPointer(rebasing: out[0..<(count * outRowBytes)]))
+          }
+        }
+        r0 += count
+      }
+    }
+  }
+
+  /// llama.cpp's `general.file_type` for a file that keeps its source's types: the type of most
+  /// matrix bytes (F32 0, F16 1, BF16 32, Q8_0 7, Q4_0 2, …; "mostly" that type).
+  static func fileType(of plans: [GGUFWriter.TensorPlan]) -> Int64 {
+    var bytes: [DType: Int] = [:]
+    for plan in plans where plan.shape.count == 2 { bytes[plan.type, default: 0] += plan.byteCount }
+    let main = bytes.max { $0.value < $1.value }?.key ?? .f32
+    return WeightTypePlan.all.first { $0.base == main }?.fileType ?? 0
+  }
+
+  /// The model's name for general.name: the source's own, else its folder or file name.
+  static func modelName(_ reader: any CheckpointReader) -> String {
+    if let entry = reader.metadata.first(where: { $0.key == "general.name" }), case .string(let name) = entry.value {
+      return name
+    }
+    let path = reader.sourceName
+    let parts = path.split(separator: "/")
+    guard let last = parts.last else { return "model" }
+    let file = String(last)
+    let isFile = file.contains(".")
+    return isFile && parts.count >= 2 ? String(parts[parts.count - 2]) : file
+  }
+}
