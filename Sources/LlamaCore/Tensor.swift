@@ -98,6 +98,17 @@ public final class Tensor: @unchecked Sendable {
     return try copy.withUnsafeBytes { try body($0) }
   }
 
+  /// Rows per chunk for reading the tensor a run of rows at a time: about `values` values, at
+  /// least one row.
+  public func rowsPerChunk(values: Int = 1 << 22) -> Int { max(1, values / max(rowLength, 1)) }
+
+  /// Rows `rows` of `bytes` (this tensor's canonical bytes, from `withContiguousBytes`) as
+  /// floats into `out`.
+  public func dequantizeRows(_ rows: Range<Int>, of bytes: UnsafeRawBufferPointer, into out: UnsafeMutablePointer<Float>) throws {
+    try Dequantization.dequantize(
+      dtype, UnsafeRawBufferPointer(rebasing: bytes[(rows.lowerBound * rowBytes)...]), count: rows.count * rowLength, into: out)
+  }
+
   /// All values as `Float` (dequantized for block types; `reference` uses the scalar kernels).
   public func floats(reference: Bool = false) throws -> [Float] {
     guard dtype.isDequantizable else { throw DequantizationError.unsupportedType(dtype) }

@@ -46,9 +46,6 @@ public struct CheckpointDiff: Sendable {
     self.tensors = tensors
   }
 
-  /// Rows per chunk: about 4 Mi values, at least one row.
-  static let chunkValues = 1 << 22
-
   static func compare(_ x: Tensor, _ y: Tensor, a: String, b: String) throws -> TensorDifference {
     for (tensor, source) in [(x, a), (y, b)] where !tensor.dtype.isDequantizable {
       throw ModelError.invalidInput("\(source): tensor \(tensor.name) has type \(tensor.dtype), whose values LlamaKit cannot read")
@@ -59,7 +56,7 @@ public struct CheckpointDiff: Sendable {
         maxAbsError: nil, rmsError: nil, cosine: nil, identical: false)
     }
     let rowLength = x.rowLength, rows = x.rowCount
-    let chunkRows = max(1, chunkValues / max(rowLength, 1))
+    let chunkRows = x.rowsPerChunk()
     var maxAbs = 0.0, squaredError = 0.0, dot = 0.0, normA = 0.0, normB = 0.0
     var identical = true
     var valuesA = [Float](repeating: 0, count: chunkRows * rowLength), valuesB = valuesA
@@ -67,15 +64,9 @@ public struct CheckpointDiff: Sendable {
       try y.withContiguousBytes { bytesB in
         var r0 = 0
         while r0 < rows {
-          let count = min(chunkRows, rows - r0) * rowLength
-          try valuesA.withUnsafeMutableBufferPointer { va in
-            try Dequantization.dequantize(
-              x.dtype, UnsafeRawBufferPointer(rebasing: bytesA[(r0 * x.rowBytes)...]), count: count, into: va.baseAddress!)
-          }
-          try valuesB.withUnsafeMutableBufferPointer { vb in
-            try Dequantization.dequantize(
-              y.dtype, UnsafeRawBufferPointer(rebasing: bytesB[(r0 * y.rowBytes)...]), count: count, into: vb.baseAddress!)
-          }
+          let chunk = r0..<min(rows, r0 + chunkRows), count = chunk.count * rowLength
+          try valuesA.withUnsafeMutableBufferPointer { try x.dequantizeRows(chunk, of: bytesA, into: $0.baseAddress!) }
+          try valuesB.withUnsafeMutableBufferPointer { try y.dequantizeRows(chunk, of: bytesB, into: $0.baseAddress!) }
           for i in 0..<count {
             let p = valuesA[i], q = valuesB[i]
             if p.bitPattern != q.bitPattern { identical = false }

@@ -56,9 +56,6 @@ public enum GGUFConversion {
     try writer.finish()
   }
 
-  /// Values per chunk: about 4 Mi, whole rows.
-  static let chunkValues = 1 << 22
-
   /// One tensor's bytes in `type`: copied when the type is the same, else dequantized to f32
   /// and encoded, a run of rows at a time.
   static func copy(_ tensor: Tensor, as type: DType, into writer: GGUFWriter) throws {
@@ -69,7 +66,7 @@ public enum GGUFConversion {
       }
       let encode = Quantization.encoder(for: type)!
       let rowLength = tensor.rowLength, rows = tensor.rowCount
-      let chunkRows = max(1, chunkValues / max(rowLength, 1))
+      let chunkRows = tensor.rowsPerChunk()
       let outRowBytes = type.byteCount(elements: rowLength)!
       var floats = [Float](repeating: 0, count: chunkRows * rowLength)
       var encoded = [UInt8](repeating: 0, count: chunkRows * outRowBytes)
@@ -77,9 +74,7 @@ public enum GGUFConversion {
       while r0 < rows {
         let count = min(chunkRows, rows - r0)
         try floats.withUnsafeMutableBufferPointer { f in
-          try Dequantization.dequantize(
-            tensor.dtype, UnsafeRawBufferPointer(rebasing: source[(r0 * tensor.rowBytes)...]), count: count * rowLength,
-            into: f.baseAddress!)
+          try tensor.dequantizeRows(r0..<(r0 + count), of: source, into: f.baseAddress!)
           try encoded.withUnsafeMutableBytes { out in
             encode(f.baseAddress!, count * rowLength, out.baseAddress!)
             try writer.write(UnsafeRawBufferPointer(rebasing: out[0..<(count * outRowBytes)]))
