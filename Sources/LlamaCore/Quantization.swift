@@ -13,6 +13,7 @@ public enum Quantization {
     case .bf16: return bf16
     case .q8_0: return q8_0
     case .q4_0: return q4_0
+    case .q6_K: return q6_K
     default: return nil
     }
   }
@@ -72,5 +73,109 @@ public enum Quantization {
     if v >= Float(range.upperBound) { return range.upperBound }
     if v <= Float(range.lowerBound) { return range.lowerBound }
     return Int8(v)
+  }
+
+  /// ggml's `nearest_int`: round half to even through the float adder (exact for |v| < 2^22;
+  /// anything else, NaN included, gives some value rather than a trap).
+  @inline(__always)
+  static func nearestInt(_ v: Float) -> Int32 {
+    let bits = Int32(bitPattern: (v + 12_582_912).bitPattern)
+    return (bits & 0x007F_FFFF) - 0x0040_0000
+  }
+
+  /// ggml's GROUP_MAX_EPS: groups whose largest magnitude is below it count as all zeros.
+  static let groupMaxEpsilon: Float = 1e-15
+
+  /// ggml's `make_qx_quants` with weights x² (rmse_type 1, no importance matrix): symmetric
+  /// levels −nmax…nmax−1 of `n` values, stored with the +nmax offset in `levels`; tries the
+  /// scale −(nmax + 0.1·k)/max for k in −9…9 and keeps the one of least weighted squared error.
+  /// Float operations in ggml's order, so that the chosen levels are ggml's.
+  static func symmetricLevels(_ x: UnsafePointer<Float>, _ n: Int, nmax: Int32, into levels: UnsafeMutablePointer<Int8>) -> Float {
+    var extreme: Float = 0, amax: Float = 0
+    for i in 0..<n where abs(x[i]) > amax {
+      amax = abs(x[i])
+      extreme = x[i]
+    }
+    if amax < groupMaxEpsilon {
+      levels.update(repeating: 0, count: n)
+      return 0
+    }
+    @inline(__always) func level(_ iscale: Float, _ i: Int) -> Int32 { max(-nmax, min(nmax - 1, nearestInt(iscale * x[i]))) }
+    /// Σ w·x·l and Σ w·l² with w = x², as ggml sums them.
+    @inline(__always) func sums(_ iscale: Float) -> (Float, Float) {
+      var sumlx: Float = 0, suml2: Float = 0
+      for i in 0..<n {
+        let l = Float(level(iscale, i)), w = x[i] * x[i]
+        sumlx += w * x[i] * l
+        suml2 += w * l * l
+      }
+      return (sumlx, suml2)
+    }
+    var iscale = -Float(nmax) / extreme
+    for i in 0..<n { levels[i] = Int8(truncatingIfNeeded: level(iscale, i) + nmax) }
+    var (sumlx, suml2) = sums(iscale)
+    var scale: Float = suml2 != 0 ? sumlx / suml2 : 0
+    var best = scale * sumlx
+    for step in -9...9 where step != 0 {
+      iscale = -(Float(nmax) + 0.1 * Float(step)) / extreme
+      (sumlx, suml2) = sums(iscale)
+      if suml2 > 0 && sumlx * sumlx > best * suml2 {
+        for i in 0..<n { levels[i] = Int8(truncatingIfNeeded: level(iscale, i) + nmax) }
+        scale = sumlx / suml2
+        best = scale * sumlx
+      }
+    }
+    return scale
+  }
+
+  /// `quantize_row_q6_K_ref`: per 16 values a scale from `symmetricLevels` (32 levels each
+  /// side); the 16 scales as int8 against one f16 d = max scale / −128; the values requantized
+  /// with their rounded scale to 6 bits (+32), stored as ggml lays them out (ql 128 bytes, qh
+  /// 64, scales 16, d).
+  static let q6_K: Function = { x, n, out in
+    var levels = [Int8](repeating: 0, count: 256)
+    var scales = [Float](repeating: 0, count: 16)
+    levels.withUnsafeMutableBufferPointer { levels in
+      let l = levels.baseAddress!
+      for b in 0..<(n / 256) {
+        let xb = x + 256 * b, block = out + 210 * b
+        var maxScale: Float = 0, maxAbsScale: Float = 0
+        for g in 0..<16 {
+          let scale = symmetricLevels(xb + 16 * g, 16, nmax: 32, into: l + 16 * g)
+          scales[g] = scale
+          if abs(scale) > maxAbsScale {
+            maxAbsScale = abs(scale)
+            maxScale = scale
+          }
+        }
+        if maxAbsScale < groupMaxEpsilon {
+          block.initializeMemory(as: UInt8.self, repeating: 0, count: 210)
+          continue
+        }
+        let iscale = -128 / maxScale
+        let dBits = FloatConversion.half(1 / iscale)
+        block.storeBytes(of: dBits.littleEndian, toByteOffset: 208, as: UInt16.self)
+        let d = FloatConversion.float(fromHalf: dBits)
+        for g in 0..<16 {
+          let q = Int8(truncatingIfNeeded: min(127, nearestInt(iscale * scales[g])))
+          block.storeBytes(of: q, toByteOffset: 192 + g, as: Int8.self)
+          let groupScale = d * Float(q)
+          if groupScale == 0 { continue }
+          for i in 0..<16 {
+            l[16 * g + i] = Int8(truncatingIfNeeded: max(-32, min(31, nearestInt(xb[16 * g + i] / groupScale))) + 32)
+          }
+        }
+        for half in 0..<2 {
+          let base = 128 * half, ql = block + 64 * half, qh = block + 128 + 32 * half
+          for i in 0..<32 {
+            let q0 = UInt8(bitPattern: l[base + i]), q1 = UInt8(bitPattern: l[base + i + 32])
+            let q2 = UInt8(bitPattern: l[base + i + 64]), q3 = UInt8(bitPattern: l[base + i + 96])
+            ql.storeBytes(of: q0 & 0xF | (q2 & 0xF) << 4, toByteOffset: i, as: UInt8.self)
+            ql.storeBytes(of: q1 & 0xF | (q3 & 0xF) << 4, toByteOffset: i + 32, as: UInt8.self)
+            qh.storeBytes(of: q0 >> 4 | (q1 >> 4) << 2 | (q2 >> 4) << 4 | (q3 >> 4) << 6, toByteOffset: i, as: UInt8.self)
+          }
+        }
+      }
+    }
   }
 }

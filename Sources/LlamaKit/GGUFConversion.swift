@@ -32,7 +32,7 @@ public enum GGUFConversion {
       // Vectors (the norms) are F32 in every GGUF llama.cpp writes, and its kernels expect
       // that (a BF16 norm aborts its CPU backend); f16 and bf16 widen to f32 exactly.
       let kept = info.shape.count == 1 && info.dtype != .f32 && info.dtype.isDequantizable ? .f32 : info.dtype
-      let type = plan.map { $0.type(of: info.name, layers: layers) } ?? kept
+      let type = plan.map { fallback($0.type(of: info.name, layers: layers), rowLength: info.shape.last ?? 0) } ?? kept
       guard type == info.dtype || Quantization.encoder(for: type) != nil else {
         throw FormatError.unwritable(path: path, detail: "tensor \(info.name): writing \(type) is not supported yet")
       }
@@ -83,6 +83,22 @@ public enum GGUFConversion {
         r0 += count
       }
     }
+  }
+
+  /// llama-quantize's replacement for a type whose blocks do not divide the rows: K-quants go
+  /// to the nearest 32-element type, anything that still does not fit to F16.
+  static func fallback(_ type: DType, rowLength: Int) -> DType {
+    func fits(_ t: DType) -> Bool { rowLength % t.blockSize == 0 }
+    if fits(type) { return type }
+    let replacement: DType
+    switch type {
+    case .q2_K, .q3_K, .iq4_xs: replacement = .iq4_nl
+    case .q4_K: replacement = .q5_0
+    case .q5_K: replacement = .q5_1
+    case .q6_K: replacement = .q8_0
+    default: replacement = .f16
+    }
+    return fits(replacement) ? replacement : .f16
   }
 
   /// llama.cpp's `general.file_type` for a file that keeps its source's types: the type of most

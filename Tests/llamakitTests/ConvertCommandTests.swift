@@ -81,12 +81,27 @@ struct ConvertCommandTests {
     }
   }
 
-  @Test("the Q4_0 reference quantizer gives llama-quantize's bytes for every Q4_0 tensor of the fixture")
-  func q4_0Quantizer() throws {
+  @Test("f32 → Q4_0 (matrices Q4_0, the output Q6_K, as llama-quantize chooses) has llama-quantize's bytes")
+  func q4_0() throws {
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let q4 = folder + "/m0.Q4_0.gguf"
+    let result = try CLI.run(["convert", Self.m0 + "/hf", q4, "--type", "q4_0"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let ours = try tensorBytes(q4), theirs = try tensorBytes(Self.m0 + "/gguf/m0.Q4_0.gguf")
+    #expect(Set(ours.keys) == Set(theirs.keys))
+    #expect(theirs["output.weight"]?.0 == .q6_K)
+    for (name, (type, bytes)) in theirs {
+      #expect(ours[name]?.0 == type && ours[name]?.1 == bytes, "\(name)")
+    }
+  }
+
+  @Test("the Q6_K reference quantizer gives llama-quantize's bytes for every Q6_K tensor of the Q4_K_M fixture")
+  func q6_KQuantizer() throws {
     let hf = try ModelFiles.open(Self.m0 + "/hf")
-    let theirs = try tensorBytes(Self.m0 + "/gguf/m0.Q4_0.gguf").filter { $0.value.0 == .q4_0 }
-    #expect(theirs.count >= 15)
-    let encode = try #require(Quantization.encoder(for: .q4_0))
+    let theirs = try tensorBytes(Self.m0 + "/gguf/m0.Q4_K_M.gguf").filter { $0.value.0 == .q6_K }
+    #expect(theirs.count >= 3)
+    let encode = try #require(Quantization.encoder(for: .q6_K))
     for (name, (_, bytes)) in theirs {
       let floats = try hf.tensor(name).floats()
       var ours = [UInt8](repeating: 0, count: bytes.count)
@@ -116,6 +131,38 @@ struct ConvertCommandTests {
       #expect(result.status != 0, "\(arguments)")
       #expect(result.stderr.contains(mentions), "\(result.stderr)")
       #expect(!FileManager.default.fileExists(atPath: folder + "/x.gguf"))
+    }
+  }
+}
+
+/// The reference data's models (LLAMAKIT_REFERENCE_DATA), when set.
+enum ConvertReferenceData {
+  static let models: String? = ProcessInfo.processInfo.environment["LLAMAKIT_REFERENCE_DATA"].flatMap {
+    $0.isEmpty ? nil : $0 + "/models"
+  }
+}
+
+@Suite(
+  "llamakit convert against every llama-quantize file of the reference data", .serialized,
+  .enabled(if: ConvertReferenceData.models != nil, "LLAMAKIT_REFERENCE_DATA is not set: the full-reference checks are skipped"))
+struct ConvertReferenceTests {
+  @Test(
+    "M0 → Q8_0, Q4_0, Q6_K and M1 → Q8_0 (rows of 344 fall back to F16): every tensor as llama-quantize wrote it",
+    arguments: [("m0", "q8_0", "Q8_0"), ("m0", "q4_0", "Q4_0"), ("m0", "q6_k", "Q6_K"), ("m1", "q8_0", "Q8_0")])
+  func quantized(model: String, type: String, file: String) throws {
+    let models = try #require(ConvertReferenceData.models)
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("llamakit-convert-ref-\(getpid())").path
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let out = folder + "/\(model).\(file).gguf"
+    let result = try CLI.run(["convert", "\(models)/\(model)/hf", out, "--type", type])
+    #expect(result.status == 0, "\(result.stderr)")
+    let ours = try ModelFiles.open(out), theirs = try ModelFiles.open("\(models)/\(model)/gguf/\(model).\(file).gguf")
+    #expect(ours.tensors.map(\.name).sorted() == theirs.tensors.map(\.name).sorted())
+    for info in theirs.tensors {
+      let a = try ours.tensor(info.name), b = try theirs.tensor(info.name)
+      #expect(a.dtype == b.dtype, "\(info.name)")
+      #expect(a.withContiguousBytes { Array($0) } == b.withContiguousBytes { Array($0) }, "\(info.name)")
     }
   }
 }

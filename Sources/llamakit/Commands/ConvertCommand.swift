@@ -11,12 +11,13 @@ struct ConvertCommand: ParsableCommand {
       SRC is a checkpoint file or folder in any supported format. The target format comes from \
       --to or from DST's name (*.gguf). Without --type every tensor keeps its type (block types \
       are copied byte for byte), so nothing is lost; --type writes llama.cpp's types with \
-      llama-quantize's choices (f16: matrices F16, norms F32; q8_0: every matrix Q8_0). Values \
+      llama-quantize's choices (f16: matrices F16, norms F32; q8_0: every matrix Q8_0; q4_0: \
+      matrices Q4_0, the output Q6_K; q6_k: every matrix Q6_K). Values \
       are converted and quantized as llama.cpp's tools do (round to nearest even; ggml's \
       reference quantizers). The output appears only when complete; an existing DST is kept \
       unless --force.
 
-      Writers so far: GGUF, with types f32, f16, bf16 and q8_0. Safetensors, PyTorch, Meta \
+      Writers so far: GGUF, with types f32, f16, bf16, q8_0, q4_0 and q6_k. Safetensors, PyTorch, Meta \
       and llama2.c targets and the other quantizations are being built.
 
       Examples:
@@ -34,13 +35,13 @@ struct ConvertCommand: ParsableCommand {
   @Option(help: "Target format: gguf (default: from DST's name).")
   var to: String?
 
-  @Option(name: .customLong("type"), help: "Tensor type or mix: f32, f16, bf16, q8_0 (default: keep each tensor's type).")
+  @Option(name: .customLong("type"), help: "Tensor type or mix: f32, f16, bf16, q8_0, q4_0, q6_k (default: keep each tensor's type).")
   var type: String?
 
   @Flag(help: "Replace DST if it exists.")
   var force = false
 
-  static let writableTypes = ["f32", "f16", "bf16", "q8_0"]
+  static let writableTypes = ["f32", "f16", "bf16", "q8_0", "q4_0", "q6_k"]
 
   func validate() throws {
     let format = to ?? (destination.lowercased().hasSuffix(".gguf") ? "gguf" : nil)
