@@ -13,6 +13,9 @@ public enum Quantization {
     case .bf16: return bf16
     case .q8_0: return q8_0
     case .q4_0: return q4_0
+    case .q4_1: return q4_1
+    case .q5_0: return q5_0
+    case .q5_1: return q5_1
     case .q6_K: return q6_K
     default: return nil
     }
@@ -50,12 +53,7 @@ public enum Quantization {
   static let q4_0: Function = { x, n, out in
     for b in 0..<(n / 32) {
       let xb = x + 32 * b, block = out + 18 * b
-      var amax: Float = 0, extreme: Float = 0
-      for j in 0..<32 where amax < abs(xb[j]) {
-        amax = abs(xb[j])
-        extreme = xb[j]
-      }
-      let d = extreme / -8
+      let d = extreme(xb) / -8
       let id: Float = d != 0 ? 1 / d : 0
       block.storeBytes(of: FloatConversion.half(d).littleEndian, as: UInt16.self)
       for j in 0..<16 {
@@ -63,6 +61,83 @@ public enum Quantization {
         block.storeBytes(of: UInt8(low) | UInt8(high) << 4, toByteOffset: 2 + j, as: UInt8.self)
       }
     }
+  }
+
+  /// `quantize_row_q4_1_ref`: d = (max − min) / 15 and m = min (both f16), q = min(15,
+  /// trunc((x − min) / d + 0.5)); nibbles as Q4_0's.
+  static let q4_1: Function = { x, n, out in
+    for b in 0..<(n / 32) {
+      let xb = x + 32 * b, block = out + 20 * b
+      let (low, high) = range(xb)
+      let d = (high - low) / 15
+      let id: Float = d != 0 ? 1 / d : 0
+      block.storeBytes(of: FloatConversion.half(d).littleEndian, as: UInt16.self)
+      block.storeBytes(of: FloatConversion.half(low).littleEndian, toByteOffset: 2, as: UInt16.self)
+      for j in 0..<16 {
+        let q0 = clamped((xb[j] - low) * id + 0.5, to: 0...15), q1 = clamped((xb[16 + j] - low) * id + 0.5, to: 0...15)
+        block.storeBytes(of: UInt8(q0) | UInt8(q1) << 4, toByteOffset: 4 + j, as: UInt8.self)
+      }
+    }
+  }
+
+  /// `quantize_row_q5_0_ref`: d = (the value of largest magnitude) / −16, q = min(31,
+  /// trunc(x / d + 16.5)); low nibbles as Q4_0's, the fifth bits in a 32-bit mask before them.
+  static let q5_0: Function = { x, n, out in
+    for b in 0..<(n / 32) {
+      let xb = x + 32 * b, block = out + 22 * b
+      let d = extreme(xb) / -16
+      let id: Float = d != 0 ? 1 / d : 0
+      block.storeBytes(of: FloatConversion.half(d).littleEndian, as: UInt16.self)
+      storeFiveBits(block + 2, { clamped(xb[$0] * id + 16.5, to: 0...31) })
+    }
+  }
+
+  /// `quantize_row_q5_1_ref`: d = (max − min) / 31 and m = min, q = trunc((x − min) / d + 0.5).
+  static let q5_1: Function = { x, n, out in
+    for b in 0..<(n / 32) {
+      let xb = x + 32 * b, block = out + 24 * b
+      let (low, high) = range(xb)
+      let d = (high - low) / 31
+      let id: Float = d != 0 ? 1 / d : 0
+      block.storeBytes(of: FloatConversion.half(d).littleEndian, as: UInt16.self)
+      block.storeBytes(of: FloatConversion.half(low).littleEndian, toByteOffset: 2, as: UInt16.self)
+      storeFiveBits(block + 4, { clamped((xb[$0] - low) * id + 0.5, to: 0...31) })
+    }
+  }
+
+  /// Smallest and largest of 32 values, as ggml scans them.
+  @inline(__always)
+  static func range(_ x: UnsafePointer<Float>) -> (Float, Float) {
+    var low = Float.greatestFiniteMagnitude, high = -Float.greatestFiniteMagnitude
+    for j in 0..<32 {
+      if x[j] < low { low = x[j] }
+      if x[j] > high { high = x[j] }
+    }
+    return (low, high)
+  }
+
+  /// The first of 32 values with the largest magnitude (sign kept).
+  @inline(__always)
+  static func extreme(_ x: UnsafePointer<Float>) -> Float {
+    var amax: Float = 0, value: Float = 0
+    for j in 0..<32 where amax < abs(x[j]) {
+      amax = abs(x[j])
+      value = x[j]
+    }
+    return value
+  }
+
+  /// 32 five-bit values: a little-endian mask of their fifth bits (element j at bit j), then
+  /// their low nibbles, element j and j + 16 sharing a byte.
+  @inline(__always)
+  static func storeFiveBits(_ p: UnsafeMutableRawPointer, _ value: (Int) -> Int8) {
+    var high: UInt32 = 0
+    for j in 0..<16 {
+      let q0 = UInt8(value(j)), q1 = UInt8(value(16 + j))
+      p.storeBytes(of: q0 & 0x0F | (q1 & 0x0F) << 4, toByteOffset: 4 + j, as: UInt8.self)
+      high |= UInt32(q0 >> 4 & 1) << j | UInt32(q1 >> 4 & 1) << (j + 16)
+    }
+    p.storeBytes(of: high.littleEndian, as: UInt32.self)
   }
 
   /// C's `(int8_t)v` (truncation) limited to `range`, for values that are in range unless the

@@ -147,8 +147,11 @@ enum ConvertReferenceData {
   .enabled(if: ConvertReferenceData.models != nil, "LLAMAKIT_REFERENCE_DATA is not set: the full-reference checks are skipped"))
 struct ConvertReferenceTests {
   @Test(
-    "M0 → Q8_0, Q4_0, Q6_K and M1 → Q8_0 (rows of 344 fall back to F16): every tensor as llama-quantize wrote it",
-    arguments: [("m0", "q8_0", "Q8_0"), ("m0", "q4_0", "Q4_0"), ("m0", "q6_k", "Q6_K"), ("m1", "q8_0", "Q8_0")])
+    "M0 → Q8_0, Q4_0, Q4_1, Q5_0, Q6_K and M1 → Q8_0 (rows of 344 fall back to F16): every tensor as llama-quantize wrote it",
+    arguments: [
+      ("m0", "q8_0", "Q8_0"), ("m0", "q4_0", "Q4_0"), ("m0", "q4_1", "Q4_1"), ("m0", "q5_0", "Q5_0"), ("m0", "q6_k", "Q6_K"),
+      ("m1", "q8_0", "Q8_0"),
+    ])
   func quantized(model: String, type: String, file: String) throws {
     let models = try #require(ConvertReferenceData.models)
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("llamakit-convert-ref-\(getpid())").path
