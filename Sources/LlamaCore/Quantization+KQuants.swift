@@ -1,0 +1,224 @@
+/// ggml's quantizers of the K-quants with a minimum, the weighted path llama-quantize takes
+/// (`quantize_row_q4_K_impl` / `q5_K_impl` without an importance matrix): per group of 32 a
+/// scale and a minimum from `asymmetricLevels`, both sets quantized to 6 bits by `scaleLevels`
+/// against one f16 d and dmin per 256, then the values requantized with the rounded scales.
+/// Float operations in ggml's order; on M0 the d/dmin still land a few f16 steps from
+/// llama-quantize's (its build may contract multiply-adds), at the same error.
+extension Quantization {
+  static let q4_K: Function = { x, n, out in minimumKQuant(x, n, out, bits: 4, blockBytes: 144) }
+  static let q5_K: Function = { x, n, out in minimumKQuant(x, n, out, bits: 5, blockBytes: 176) }
+
+  /// ggml's `make_qkx2_quants` / `make_qkx3_quants` (without `use_mad`): levels 0…nmax of `n`
+  /// values for x ≈ scale·l − minimum, trying (nmax + rmin + rdelta·k)/(max − min) for k in 0…steps with the
+  /// least-squares scale and minimum of each, keeping the least weighted squared error. Returns
+  /// (scale, minimum as a positive offset).
+  static func asymmetricLevels(
+    _ x: UnsafePointer<Float>, _ weights: UnsafePointer<Float>, _ n: Int, nmax: Int32, rmin: Float, rdelta: Float, steps: Int,
+    into levels: UnsafeMutablePointer<UInt8>, scratch: UnsafeMutablePointer<UInt8>
+  ) -> (scale: Float, minimum: Float) {
+    var low = x[0], high = x[0]
+    var sumW = weights[0]
+    var sumX = sumW * x[0]
+    for i in 1..<n {
+      if x[i] < low { low = x[i] }
+      if x[i] > high { high = x[i] }
+      sumW += weights[i]
+      sumX += weights[i] * x[i]
+    }
+    if low > 0 { low = 0 }
+    if high <= low {
+      levels.update(repeating: 0, count: n)
+      return (0, -low)
+    }
+    @inline(__always) func level(_ iscale: Float, _ i: Int) -> UInt8 {
+      UInt8(truncatingIfNeeded: max(0, min(nmax, nearestInt(iscale * (x[i] - low)))))
+    }
+    var iscale = Float(nmax) / (high - low)
+    var scale = 1 / iscale
+    var bestError: Float = 0
+    for i in 0..<n {
+      levels[i] = level(iscale, i)
+      let diff = scale * Float(levels[i]) + low - x[i]
+      bestError += weights[i] * (diff * diff)
+    }
+    var minimum = low
+    for step in 0...steps {
+      iscale = (rmin + rdelta * Float(step) + Float(nmax)) / (high - low)
+      var sumL: Float = 0, sumL2: Float = 0, sumXL: Float = 0
+      for i in 0..<n {
+        let l = level(iscale, i)
+        scratch[i] = l
+        let w = weights[i], lf = Float(l)
+        sumL += w * lf
+        sumL2 += w * lf * lf
+        sumXL += w * lf * x[i]
+      }
+      let determinant = sumW * sumL2 - sumL * sumL
+      guard determinant > 0 else { continue }
+      var thisScale = (sumW * sumXL - sumX * sumL) / determinant
+      var thisMin = (sumL2 * sumX - sumL * sumXL) / determinant
+      if thisMin > 0 {
+        thisMin = 0
+        thisScale = sumXL / sumL2
+      }
+      var error: Float = 0
+      for i in 0..<n {
+        let diff = thisScale * Float(scratch[i]) + thisMin - x[i]
+        error += weights[i] * (diff * diff)
+      }
+      if error < bestError {
+        levels.update(from: scratch, count: n)
+        bestError = error
+        scale = thisScale
+        minimum = thisMin
+      }
+    }
+    return (scale, -minimum)
+  }
+
+  /// ggml's `make_qp_quants` with nmax 63: levels 0…63 for positive values (the groups' scales
+  /// or minimums), the scale chosen among 63/max·(1 + 0.1k/63)-like candidates by weighted
+  /// error, then up to five passes moving single levels while that improves the fit. Returns
+  /// the scale of one level.
+  static func scaleLevels(_ x: [Float], weights: [Float], into levels: inout [UInt8]) -> Float {
+    let n = x.count, nmax: Float = 63
+    var largest: Float = 0
+    for v in x { largest = max(largest, v) }
+    if largest == 0 {
+      for i in 0..<n { levels[i] = 0 }
+      return 0
+    }
+    var iscale = nmax / largest
+    for i in 0..<n { levels[i] = UInt8(truncatingIfNeeded: nearestInt(iscale * x[i])) }
+    let scale = 1 / iscale
+    var bestError: Float = 0
+    for i in 0..<n {
+      let diff = x[i] - scale * Float(levels[i])
+      bestError += weights[i] * diff * diff
+    }
+    for step in -4...4 where step != 0 {
+      let candidate = (0.1 * Float(step) + nmax) / largest
+      let candidateScale = 1 / candidate
+      var error: Float = 0
+      for i in 0..<n {
+        let l = min(63, nearestInt(candidate * x[i]))
+        let diff = x[i] - candidateScale * Float(l)
+        error += weights[i] * diff * diff
+      }
+      if error < bestError {
+        bestError = error
+        iscale = candidate
+      }
+    }
+    var sumLX: Float = 0, sumL2: Float = 0
+    for i in 0..<n {
+      let l = min(63, nearestInt(iscale * x[i]))
+      levels[i] = UInt8(truncatingIfNeeded: l)
+      sumLX += weights[i] * x[i] * Float(l)
+      sumL2 += weights[i] * Float(l) * Float(l)
+    }
+    for _ in 0..<5 {
+      var changed = false
+      for i in 0..<n {
+        let w = weights[i], current = Float(levels[i])
+        var slx = sumLX - w * x[i] * current
+        var sl2 = sumL2 - w * current * current
+        guard slx > 0 && sl2 > 0 else { continue }
+        let newLevel = min(63, nearestInt(x[i] * sl2 / slx))
+        guard newLevel != Int32(levels[i]) else { continue }
+        slx += w * x[i] * Float(newLevel)
+        sl2 += w * Float(newLevel) * Float(newLevel)
+        if slx * slx * sumL2 > sumLX * sumLX * sl2 {
+          levels[i] = UInt8(truncatingIfNeeded: newLevel)
+          sumLX = slx
+          sumL2 = sl2
+          changed = true
+        }
+      }
+      if !changed { break }
+    }
+    return sumLX / sumL2
+  }
+
+  /// Q4_K (4 bits, 144-byte blocks: d, dmin, 12 bytes of scales, 128 of nibbles) and Q5_K
+  /// (5 bits, 176 bytes: the same, then 32 bytes of fifth bits before the nibbles).
+  static func minimumKQuant(
+    _ x: UnsafePointer<Float>, _ n: Int, _ out: UnsafeMutableRawPointer, bits: Int, blockBytes: Int
+  ) {
+    let nmax = Int32(1 << bits) - 1
+    var levels = [UInt8](repeating: 0, count: 256 + 32)
+    var weights = [Float](repeating: 0, count: 32)
+    var scales = [Float](repeating: 0, count: 8), mins = scales, groupWeights = scales
+    var scaleLevels = [UInt8](repeating: 0, count: 8), minLevels = scaleLevels
+    levels.withUnsafeMutableBufferPointer { levelBuffer in
+      weights.withUnsafeMutableBufferPointer { weightBuffer in
+        let l = levelBuffer.baseAddress!, scratch = l + 256, w = weightBuffer.baseAddress!
+        for b in 0..<(n / 256) {
+          let xb = x + 256 * b, block = out + blockBytes * b
+          // Weights √(2·mean(x²)) + |x| over the whole block; per group the scale and minimum,
+          // then both sets quantized to 6 bits by `scaleLevels`, weighted by the groups' weights.
+          var sumX2: Float = 0
+          for i in 0..<256 { sumX2 += xb[i] * xb[i] }
+          let average = (2 * sumX2 / 256).squareRoot()
+          for g in 0..<8 {
+            let xg = xb + 32 * g
+            var sum: Float = 0
+            for i in 0..<32 {
+              w[i] = average + abs(xg[i])
+              sum += w[i]
+            }
+            groupWeights[g] = sum
+            (scales[g], mins[g]) = asymmetricLevels(
+              xg, w, 32, nmax: nmax, rmin: -0.9, rdelta: 0.05, steps: 36, into: l + 32 * g, scratch: scratch)
+          }
+          let dBlock = Self.scaleLevels(scales, weights: groupWeights, into: &scaleLevels)
+          let minBlock = Self.scaleLevels(mins, weights: groupWeights, into: &minLevels)
+          let packed = block + 4
+          packed.initializeMemory(as: UInt8.self, repeating: 0, count: 12)
+          for g in 0..<8 {
+            let ls = min(63, scaleLevels[g]), lm = min(63, minLevels[g])
+            func or(_ value: UInt8, _ offset: Int) {
+              packed.storeBytes(of: packed.load(fromByteOffset: offset, as: UInt8.self) | value, toByteOffset: offset, as: UInt8.self)
+            }
+            if g < 4 {
+              or(ls, g)
+              or(lm, g + 4)
+            } else {
+              or(ls & 0xF | (lm & 0xF) << 4, g + 4)
+              or((ls >> 4) << 6, g - 4)
+              or((lm >> 4) << 6, g)
+            }
+          }
+          let dBits = FloatConversion.half(dBlock), dminBits = FloatConversion.half(minBlock)
+          block.storeBytes(of: dBits.littleEndian, as: UInt16.self)
+          block.storeBytes(of: dminBits.littleEndian, toByteOffset: 2, as: UInt16.self)
+          let d = FloatConversion.float(fromHalf: dBits), dmin = FloatConversion.float(fromHalf: dminBits)
+          for g in 0..<8 {
+            let (sc, m) = KQuants.scaleMin(packed, g)
+            let groupScale = d * Float(sc)
+            if groupScale == 0 { continue }
+            let offset = dmin * Float(m)
+            for i in 0..<32 {
+              l[32 * g + i] = UInt8(truncatingIfNeeded: max(0, min(nmax, nearestInt((xb[32 * g + i] + offset) / groupScale))))
+            }
+          }
+          // Nibbles: elements 64k + i and 64k + 32 + i share byte 32k + i; Q5_K's fifth bits go
+          // to bit 2k (first) and 2k + 1 (second) of byte i of the 32-byte mask.
+          let nibbles = block + (bits == 5 ? 48 : 16)
+          if bits == 5 { (block + 16).initializeMemory(as: UInt8.self, repeating: 0, count: 32) }
+          for k in 0..<4 {
+            for i in 0..<32 {
+              let first = l[64 * k + i], second = l[64 * k + 32 + i]
+              nibbles.storeBytes(of: first & 0xF | (second & 0xF) << 4, toByteOffset: 32 * k + i, as: UInt8.self)
+              if bits == 5 {
+                let mask = (first >> 4) << (2 * k) | (second >> 4) << (2 * k + 1)
+                let old = block.load(fromByteOffset: 16 + i, as: UInt8.self)
+                block.storeBytes(of: old | mask, toByteOffset: 16 + i, as: UInt8.self)
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
