@@ -1,17 +1,17 @@
-/// ggml's quantizers of the K-quants with a minimum, the weighted path llama-quantize takes
-/// (`quantize_row_q4_K_impl` / `q5_K_impl` without an importance matrix): per group of 32 a
-/// scale and a minimum from `asymmetricLevels`, both sets quantized to 6 bits by `scaleLevels`
-/// against one f16 d and dmin per 256, then the values requantized with the rounded scales.
-/// Float operations in ggml's order; on M0 the d/dmin still land a few f16 steps from
-/// llama-quantize's (its build may contract multiply-adds), at the same error.
+/// ggml's reference quantizers of the K-quants with a minimum (`quantize_row_q4_K_ref`,
+/// `quantize_row_q5_K_ref`, what llama-quantize runs without an importance matrix): per group
+/// of 32 a scale and a minimum from `asymmetricLevels`, both quantized to 6 bits against one f16
+/// d and dmin per 256, then the values requantized with the rounded scales. Float operations in
+/// ggml's order, so that every choice is ggml's.
 extension Quantization {
-  static let q4_K: Function = { x, n, out in minimumKQuant(x, n, out, bits: 4, blockBytes: 144) }
-  static let q5_K: Function = { x, n, out in minimumKQuant(x, n, out, bits: 5, blockBytes: 176) }
+  static let q4_K: Function = { x, n, out in minimumKQuant(x, n, out, bits: 4, blockBytes: 144, rmin: -1, steps: 20) }
+  static let q5_K: Function = { x, n, out in minimumKQuant(x, n, out, bits: 5, blockBytes: 176, rmin: -0.5, steps: 15) }
 
-  /// ggml's `make_qkx2_quants` / `make_qkx3_quants` (without `use_mad`): levels 0…nmax of `n`
-  /// values for x ≈ scale·l − minimum, trying (nmax + rmin + rdelta·k)/(max − min) for k in 0…steps with the
-  /// least-squares scale and minimum of each, keeping the least weighted squared error. Returns
-  /// (scale, minimum as a positive offset).
+  /// ggml's `make_qkx2_quants` (without `use_mad`): levels 0…nmax of `n` values for x ≈ scale·l
+  /// − minimum, trying (nmax + rmin + rdelta·k)/(max − min) for k in 0…steps with the
+  /// least-squares scale and minimum of each, keeping the least weighted squared error (the best
+  /// minimum so far becomes the start of the next candidate, as in ggml). Returns (scale,
+  /// minimum as a positive offset).
   static func asymmetricLevels(
     _ x: UnsafePointer<Float>, _ weights: UnsafePointer<Float>, _ n: Int, nmax: Int32, rmin: Float, rdelta: Float, steps: Int,
     into levels: UnsafeMutablePointer<UInt8>, scratch: UnsafeMutablePointer<UInt8>
@@ -41,7 +41,7 @@ extension Quantization {
       let diff = scale * Float(levels[i]) + low - x[i]
       bestError += weights[i] * (diff * diff)
     }
-    var minimum = low
+    // As in ggml, the best minimum so far replaces `low`: later candidates start from it.
     for step in 0...steps {
       iscale = (rmin + rdelta * Float(step) + Float(nmax)) / (high - low)
       var sumL: Float = 0, sumL2: Float = 0, sumXL: Float = 0
@@ -70,113 +70,45 @@ extension Quantization {
         levels.update(from: scratch, count: n)
         bestError = error
         scale = thisScale
-        minimum = thisMin
+        low = thisMin
       }
     }
-    return (scale, -minimum)
-  }
-
-  /// ggml's `make_qp_quants` with nmax 63: levels 0…63 for positive values (the groups' scales
-  /// or minimums), the scale chosen among 63/max·(1 + 0.1k/63)-like candidates by weighted
-  /// error, then up to five passes moving single levels while that improves the fit. Returns
-  /// the scale of one level.
-  static func scaleLevels(_ x: [Float], weights: [Float], into levels: inout [UInt8]) -> Float {
-    let n = x.count, nmax: Float = 63
-    var largest: Float = 0
-    for v in x { largest = max(largest, v) }
-    if largest == 0 {
-      for i in 0..<n { levels[i] = 0 }
-      return 0
-    }
-    var iscale = nmax / largest
-    for i in 0..<n { levels[i] = UInt8(truncatingIfNeeded: nearestInt(iscale * x[i])) }
-    let scale = 1 / iscale
-    var bestError: Float = 0
-    for i in 0..<n {
-      let diff = x[i] - scale * Float(levels[i])
-      bestError += weights[i] * diff * diff
-    }
-    for step in -4...4 where step != 0 {
-      let candidate = (0.1 * Float(step) + nmax) / largest
-      let candidateScale = 1 / candidate
-      var error: Float = 0
-      for i in 0..<n {
-        let l = min(63, nearestInt(candidate * x[i]))
-        let diff = x[i] - candidateScale * Float(l)
-        error += weights[i] * diff * diff
-      }
-      if error < bestError {
-        bestError = error
-        iscale = candidate
-      }
-    }
-    var sumLX: Float = 0, sumL2: Float = 0
-    for i in 0..<n {
-      let l = min(63, nearestInt(iscale * x[i]))
-      levels[i] = UInt8(truncatingIfNeeded: l)
-      sumLX += weights[i] * x[i] * Float(l)
-      sumL2 += weights[i] * Float(l) * Float(l)
-    }
-    for _ in 0..<5 {
-      var changed = false
-      for i in 0..<n {
-        let w = weights[i], current = Float(levels[i])
-        var slx = sumLX - w * x[i] * current
-        var sl2 = sumL2 - w * current * current
-        guard slx > 0 && sl2 > 0 else { continue }
-        let newLevel = min(63, nearestInt(x[i] * sl2 / slx))
-        guard newLevel != Int32(levels[i]) else { continue }
-        slx += w * x[i] * Float(newLevel)
-        sl2 += w * Float(newLevel) * Float(newLevel)
-        if slx * slx * sumL2 > sumLX * sumLX * sl2 {
-          levels[i] = UInt8(truncatingIfNeeded: newLevel)
-          sumLX = slx
-          sumL2 = sl2
-          changed = true
-        }
-      }
-      if !changed { break }
-    }
-    return sumLX / sumL2
+    return (scale, -low)
   }
 
   /// Q4_K (4 bits, 144-byte blocks: d, dmin, 12 bytes of scales, 128 of nibbles) and Q5_K
   /// (5 bits, 176 bytes: the same, then 32 bytes of fifth bits before the nibbles).
   static func minimumKQuant(
-    _ x: UnsafePointer<Float>, _ n: Int, _ out: UnsafeMutableRawPointer, bits: Int, blockBytes: Int
+    _ x: UnsafePointer<Float>, _ n: Int, _ out: UnsafeMutableRawPointer, bits: Int, blockBytes: Int, rmin: Float, steps: Int
   ) {
     let nmax = Int32(1 << bits) - 1
     var levels = [UInt8](repeating: 0, count: 256 + 32)
     var weights = [Float](repeating: 0, count: 32)
-    var scales = [Float](repeating: 0, count: 8), mins = scales, groupWeights = scales
-    var scaleLevels = [UInt8](repeating: 0, count: 8), minLevels = scaleLevels
+    var scales = [Float](repeating: 0, count: 8), mins = scales
     levels.withUnsafeMutableBufferPointer { levelBuffer in
       weights.withUnsafeMutableBufferPointer { weightBuffer in
         let l = levelBuffer.baseAddress!, scratch = l + 256, w = weightBuffer.baseAddress!
         for b in 0..<(n / 256) {
           let xb = x + 256 * b, block = out + blockBytes * b
-          // Weights √(2·mean(x²)) + |x| over the whole block; per group the scale and minimum,
-          // then both sets quantized to 6 bits by `scaleLevels`, weighted by the groups' weights.
-          var sumX2: Float = 0
-          for i in 0..<256 { sumX2 += xb[i] * xb[i] }
-          let average = (2 * sumX2 / 256).squareRoot()
+          var maxScale: Float = 0, maxMin: Float = 0
           for g in 0..<8 {
             let xg = xb + 32 * g
-            var sum: Float = 0
-            for i in 0..<32 {
-              w[i] = average + abs(xg[i])
-              sum += w[i]
-            }
-            groupWeights[g] = sum
+            var sumX2: Float = 0
+            for i in 0..<32 { sumX2 += xg[i] * xg[i] }
+            let average = (sumX2 / 32).squareRoot()
+            for i in 0..<32 { w[i] = average + abs(xg[i]) }
             (scales[g], mins[g]) = asymmetricLevels(
-              xg, w, 32, nmax: nmax, rmin: -0.9, rdelta: 0.05, steps: 36, into: l + 32 * g, scratch: scratch)
+              xg, w, 32, nmax: nmax, rmin: rmin, rdelta: 0.1, steps: steps, into: l + 32 * g, scratch: scratch)
+            if scales[g] > maxScale { maxScale = scales[g] }
+            if mins[g] > maxMin { maxMin = mins[g] }
           }
-          let dBlock = Self.scaleLevels(scales, weights: groupWeights, into: &scaleLevels)
-          let minBlock = Self.scaleLevels(mins, weights: groupWeights, into: &minLevels)
+          let inverseScale: Float = maxScale > 0 ? 63 / maxScale : 0
+          let inverseMin: Float = maxMin > 0 ? 63 / maxMin : 0
           let packed = block + 4
           packed.initializeMemory(as: UInt8.self, repeating: 0, count: 12)
           for g in 0..<8 {
-            let ls = min(63, scaleLevels[g]), lm = min(63, minLevels[g])
+            let ls = min(63, UInt8(truncatingIfNeeded: nearestInt(inverseScale * scales[g])))
+            let lm = min(63, UInt8(truncatingIfNeeded: nearestInt(inverseMin * mins[g])))
             func or(_ value: UInt8, _ offset: Int) {
               packed.storeBytes(of: packed.load(fromByteOffset: offset, as: UInt8.self) | value, toByteOffset: offset, as: UInt8.self)
             }
@@ -189,7 +121,7 @@ extension Quantization {
               or((lm >> 4) << 6, g)
             }
           }
-          let dBits = FloatConversion.half(dBlock), dminBits = FloatConversion.half(minBlock)
+          let dBits = FloatConversion.half(maxScale / 63), dminBits = FloatConversion.half(maxMin / 63)
           block.storeBytes(of: dBits.littleEndian, as: UInt16.self)
           block.storeBytes(of: dminBits.littleEndian, toByteOffset: 2, as: UInt16.self)
           let d = FloatConversion.float(fromHalf: dBits), dmin = FloatConversion.float(fromHalf: dminBits)

@@ -96,6 +96,21 @@ struct ConvertCommandTests {
     }
   }
 
+  @Test("f32 → Q4_K_M (Q4_K, Q6_K where llama-quantize puts more bits) has llama-quantize's bytes")
+  func q4_K_M() throws {
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let out = folder + "/m0.Q4_K_M.gguf"
+    let result = try CLI.run(["convert", Self.m0 + "/hf", out, "--type", "q4_k_m"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let ours = try tensorBytes(out), theirs = try tensorBytes(Self.m0 + "/gguf/m0.Q4_K_M.gguf")
+    #expect(Set(ours.keys) == Set(theirs.keys))
+    #expect(theirs.values.contains { $0.0 == .q4_K } && theirs.values.contains { $0.0 == .q6_K })
+    for (name, (type, bytes)) in theirs {
+      #expect(ours[name]?.0 == type && ours[name]?.1 == bytes, "\(name)")
+    }
+  }
+
   @Test("the Q6_K reference quantizer gives llama-quantize's bytes for every Q6_K tensor of the Q4_K_M fixture")
   func q6_KQuantizer() throws {
     let hf = try ModelFiles.open(Self.m0 + "/hf")
@@ -147,10 +162,10 @@ enum ConvertReferenceData {
   .enabled(if: ConvertReferenceData.models != nil, "LLAMAKIT_REFERENCE_DATA is not set: the full-reference checks are skipped"))
 struct ConvertReferenceTests {
   @Test(
-    "M0 → Q8_0, Q4_0, Q4_1, Q5_0, Q6_K and M1 → Q8_0 (rows of 344 fall back to F16): every tensor as llama-quantize wrote it",
+    "M0 → Q8_0, Q4_0, Q4_1, Q5_0, Q4_K_M, Q5_K_M, Q6_K and M1 → Q8_0 (rows of 344 fall back to F16): every tensor as llama-quantize wrote it",
     arguments: [
-      ("m0", "q8_0", "Q8_0"), ("m0", "q4_0", "Q4_0"), ("m0", "q4_1", "Q4_1"), ("m0", "q5_0", "Q5_0"), ("m0", "q6_k", "Q6_K"),
-      ("m1", "q8_0", "Q8_0"),
+      ("m0", "q8_0", "Q8_0"), ("m0", "q4_0", "Q4_0"), ("m0", "q4_1", "Q4_1"), ("m0", "q5_0", "Q5_0"), ("m0", "q4_k_m", "Q4_K_M"),
+      ("m0", "q5_k_m", "Q5_K_M"), ("m0", "q6_k", "Q6_K"), ("m1", "q8_0", "Q8_0"),
     ])
   func quantized(model: String, type: String, file: String) throws {
     let models = try #require(ConvertReferenceData.models)
