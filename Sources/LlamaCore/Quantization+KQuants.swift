@@ -4,17 +4,19 @@
 /// d and dmin per 256, then the values requantized with the rounded scales. Float operations in
 /// ggml's order, so that every choice is ggml's.
 extension Quantization {
+  static let q2_K: Function = { x, n, out in q2_KBlocks(x, n, out) }
+  static let q3_K: Function = { x, n, out in q3_KBlocks(x, n, out) }
   static let q4_K: Function = { x, n, out in minimumKQuant(x, n, out, bits: 4, blockBytes: 144, rmin: -1, steps: 20) }
   static let q5_K: Function = { x, n, out in minimumKQuant(x, n, out, bits: 5, blockBytes: 176, rmin: -0.5, steps: 15) }
 
-  /// ggml's `make_qkx2_quants` (without `use_mad`): levels 0…nmax of `n` values for x ≈ scale·l
+  /// ggml's `make_qkx2_quants` (`absoluteError` is its `use_mad`): levels 0…nmax of `n` values for x ≈ scale·l
   /// − minimum, trying (nmax + rmin + rdelta·k)/(max − min) for k in 0…steps with the
   /// least-squares scale and minimum of each, keeping the least weighted squared error (the best
   /// minimum so far becomes the start of the next candidate, as in ggml). Returns (scale,
   /// minimum as a positive offset).
   static func asymmetricLevels(
     _ x: UnsafePointer<Float>, _ weights: UnsafePointer<Float>, _ n: Int, nmax: Int32, rmin: Float, rdelta: Float, steps: Int,
-    into levels: UnsafeMutablePointer<UInt8>, scratch: UnsafeMutablePointer<UInt8>
+    absoluteError: Bool = false, into levels: UnsafeMutablePointer<UInt8>, scratch: UnsafeMutablePointer<UInt8>
   ) -> (scale: Float, minimum: Float) {
     var low = x[0], high = x[0]
     var sumW = weights[0]
@@ -39,7 +41,7 @@ extension Quantization {
     for i in 0..<n {
       levels[i] = level(iscale, i)
       let diff = scale * Float(levels[i]) + low - x[i]
-      bestError += weights[i] * (diff * diff)
+      bestError += weights[i] * (absoluteError ? abs(diff) : diff * diff)
     }
     // As in ggml, the best minimum so far replaces `low`: later candidates start from it.
     for step in 0...steps {
@@ -64,7 +66,7 @@ extension Quantization {
       var error: Float = 0
       for i in 0..<n {
         let diff = thisScale * Float(scratch[i]) + thisMin - x[i]
-        error += weights[i] * (diff * diff)
+        error += weights[i] * (absoluteError ? abs(diff) : diff * diff)
       }
       if error < bestError {
         levels.update(from: scratch, count: n)
@@ -150,6 +152,173 @@ extension Quantization {
             }
           }
         }
+      }
+    }
+  }
+
+  /// `quantize_row_q2_K_ref`: per 16 values levels 0…3 with a minimum (`asymmetricLevels`
+  /// weighted by |x|, absolute error); scales and minimums as 4-bit levels against f16 d and
+  /// dmin. Block: 16 scale bytes (minimum level in the high nibble), 64 bytes of 2-bit levels,
+  /// d, dmin.
+  static func q2_KBlocks(_ x: UnsafePointer<Float>, _ n: Int, _ out: UnsafeMutableRawPointer) {
+    var levels = [UInt8](repeating: 0, count: 256 + 16)
+    var weights = [Float](repeating: 0, count: 16)
+    var scales = [Float](repeating: 0, count: 16), mins = scales
+    levels.withUnsafeMutableBufferPointer { levelBuffer in
+      weights.withUnsafeMutableBufferPointer { weightBuffer in
+        let l = levelBuffer.baseAddress!, scratch = l + 256, w = weightBuffer.baseAddress!
+        for b in 0..<(n / 256) {
+          let xb = x + 256 * b, block = out + 84 * b
+          var maxScale: Float = 0, maxMin: Float = 0
+          for g in 0..<16 {
+            let xg = xb + 16 * g
+            for i in 0..<16 { w[i] = abs(xg[i]) }
+            (scales[g], mins[g]) = asymmetricLevels(
+              xg, w, 16, nmax: 3, rmin: -0.5, rdelta: 0.1, steps: 15, absoluteError: true, into: l + 16 * g, scratch: scratch)
+            if scales[g] > maxScale { maxScale = scales[g] }
+            if mins[g] > maxMin { maxMin = mins[g] }
+          }
+          var packed = [UInt8](repeating: 0, count: 16)
+          var dBits: UInt16 = 0, dminBits: UInt16 = 0
+          if maxScale > 0 {
+            let iscale = 15 / maxScale
+            for g in 0..<16 { packed[g] = UInt8(truncatingIfNeeded: nearestInt(iscale * scales[g])) }
+            dBits = FloatConversion.half(maxScale / 15)
+          }
+          if maxMin > 0 {
+            let iscale = 15 / maxMin
+            for g in 0..<16 { packed[g] |= UInt8(truncatingIfNeeded: nearestInt(iscale * mins[g]) << 4) }
+            dminBits = FloatConversion.half(maxMin / 15)
+          }
+          for g in 0..<16 { block.storeBytes(of: packed[g], toByteOffset: g, as: UInt8.self) }
+          block.storeBytes(of: dBits.littleEndian, toByteOffset: 80, as: UInt16.self)
+          block.storeBytes(of: dminBits.littleEndian, toByteOffset: 82, as: UInt16.self)
+          let d = FloatConversion.float(fromHalf: dBits), dmin = FloatConversion.float(fromHalf: dminBits)
+          for g in 0..<16 {
+            let groupScale = d * Float(packed[g] & 0xF)
+            if groupScale == 0 { continue }
+            let offset = dmin * Float(packed[g] >> 4)
+            for i in 0..<16 {
+              l[16 * g + i] = UInt8(truncatingIfNeeded: max(0, min(3, nearestInt((xb[16 * g + i] + offset) / groupScale))))
+            }
+          }
+          storeTwoBitLevels(UnsafePointer(l), block + 16)
+        }
+      }
+    }
+  }
+
+  /// Elements 128h + 32k + i at bits 2k of byte 32h + i (Q2_K and Q3_K).
+  static func storeTwoBitLevels(_ l: UnsafePointer<UInt8>, _ q: UnsafeMutableRawPointer) {
+    for h in 0..<2 {
+      for i in 0..<32 {
+        let j = 128 * h + i
+        let byte = l[j] | l[j + 32] << 2 | l[j + 64] << 4 | l[j + 96] << 6
+        q.storeBytes(of: byte, toByteOffset: 32 * h + i, as: UInt8.self)
+      }
+    }
+  }
+
+  /// ggml's `make_q3_quants` with its refinement (`do_rmse`): symmetric levels −nmax…nmax−1
+  /// weighted by x², up to five passes moving single levels while the fit improves; stored with
+  /// the +nmax offset.
+  static func refinedSymmetricLevels(_ x: UnsafePointer<Float>, _ n: Int, nmax: Int32, into levels: UnsafeMutablePointer<Int8>) -> Float {
+    var extreme: Float = 0, amax: Float = 0
+    for i in 0..<n where abs(x[i]) > amax {
+      amax = abs(x[i])
+      extreme = x[i]
+    }
+    if amax < groupMaxEpsilon {
+      levels.update(repeating: 0, count: n)
+      return 0
+    }
+    let iscale = -Float(nmax) / extreme
+    var sumLX: Float = 0, sumL2: Float = 0
+    for i in 0..<n {
+      let l = max(-nmax, min(nmax - 1, nearestInt(iscale * x[i])))
+      levels[i] = Int8(truncatingIfNeeded: l)
+      let w = x[i] * x[i], lf = Float(l)
+      sumLX += w * x[i] * lf
+      sumL2 += w * lf * lf
+    }
+    for _ in 0..<5 {
+      var changed = false
+      for i in 0..<n {
+        let w = x[i] * x[i], current = Float(levels[i])
+        var slx = sumLX - w * x[i] * current
+        guard slx > 0 else { continue }
+        var sl2 = sumL2 - w * current * current
+        let newLevel = max(-nmax, min(nmax - 1, nearestInt(x[i] * sl2 / slx)))
+        guard newLevel != Int32(levels[i]) else { continue }
+        slx += w * x[i] * Float(newLevel)
+        sl2 += w * Float(newLevel) * Float(newLevel)
+        if sl2 > 0 && slx * slx * sumL2 > sumLX * sumLX * sl2 {
+          levels[i] = Int8(truncatingIfNeeded: newLevel)
+          sumLX = slx
+          sumL2 = sl2
+          changed = true
+        }
+      }
+      if !changed { break }
+    }
+    for i in 0..<n { levels[i] = levels[i] &+ Int8(truncatingIfNeeded: nmax) }
+    return sumL2 > 0 ? sumLX / sumL2 : 0
+  }
+
+  /// `quantize_row_q3_K_ref`: per 16 values a scale from `refinedSymmetricLevels` (levels
+  /// −4…3); the 16 scales as 6-bit levels against f16 d = max / −32. Block: 32 bytes of high
+  /// bits (element j at bit j / 32 of byte j % 32), 64 bytes of 2-bit levels, 12 bytes of
+  /// scales (low nibbles, then the top two bits), d.
+  static func q3_KBlocks(_ x: UnsafePointer<Float>, _ n: Int, _ out: UnsafeMutableRawPointer) {
+    var levels = [Int8](repeating: 0, count: 256)
+    var scales = [Float](repeating: 0, count: 16)
+    levels.withUnsafeMutableBufferPointer { levelBuffer in
+      let l = levelBuffer.baseAddress!
+      for b in 0..<(n / 256) {
+        let xb = x + 256 * b, block = out + 110 * b
+        var maxScale: Float = 0, amax: Float = 0
+        for g in 0..<16 {
+          scales[g] = refinedSymmetricLevels(xb + 16 * g, 16, nmax: 4, into: l + 16 * g)
+          if abs(scales[g]) > amax {
+            amax = abs(scales[g])
+            maxScale = scales[g]
+          }
+        }
+        var packed = [UInt8](repeating: 0, count: 12)
+        var dBits: UInt16 = 0
+        if maxScale != 0 {
+          let iscale = -32 / maxScale
+          for g in 0..<16 {
+            let level = UInt8(truncatingIfNeeded: max(-32, min(31, Int32(Int8(truncatingIfNeeded: nearestInt(iscale * scales[g]))))) + 32)
+            if g < 8 { packed[g] = level & 0xF } else { packed[g - 8] |= (level & 0xF) << 4 }
+            packed[8 + g % 4] |= (level >> 4) << (2 * (g / 4))
+          }
+          dBits = FloatConversion.half(1 / iscale)
+        }
+        for i in 0..<12 { block.storeBytes(of: packed[i], toByteOffset: 96 + i, as: UInt8.self) }
+        block.storeBytes(of: dBits.littleEndian, toByteOffset: 108, as: UInt16.self)
+        let d = FloatConversion.float(fromHalf: dBits)
+        for g in 0..<16 {
+          let low = g < 8 ? packed[g] & 0xF : packed[g - 8] >> 4
+          let scale = Int32(low | ((packed[8 + g % 4] >> (2 * (g / 4))) & 3) << 4) - 32
+          let groupScale = d * Float(scale)
+          if groupScale == 0 { continue }
+          for i in 0..<16 {
+            l[16 * g + i] = Int8(truncatingIfNeeded: max(-4, min(3, nearestInt(xb[16 * g + i] / groupScale))) + 4)
+          }
+        }
+        var high = [UInt8](repeating: 0, count: 32)
+        var twoBit = [UInt8](repeating: 0, count: 256)
+        for j in 0..<256 {
+          var level = UInt8(bitPattern: l[j])
+          if level > 3 {
+            high[j % 32] |= 1 << (j / 32)
+            level -= 4
+          }
+          twoBit[j] = level
+        }
+        for i in 0..<32 { block.storeBytes(of: high[i], toByteOffset: i, as: UInt8.self) }
+        twoBit.withUnsafeBufferPointer { storeTwoBitLevels($0.baseAddress!, block + 32) }
       }
     }
   }

@@ -25,14 +25,13 @@ public enum GGUFConversion {
       throw FormatError.unwritable(
         path: path, detail: "the tokenizer has \(vocabulary.count) pieces, the model's embedding \(config.vocabSize) rows")
     }
-    let layers = config.numHiddenLayers
     let tensors = reader.tensors
     var plans: [GGUFWriter.TensorPlan] = []
     for info in tensors {
       // Vectors (the norms) are F32 in every GGUF llama.cpp writes, and its kernels expect
       // that (a BF16 norm aborts its CPU backend); f16 and bf16 widen to f32 exactly.
       let kept = info.shape.count == 1 && info.dtype != .f32 && info.dtype.isDequantizable ? .f32 : info.dtype
-      let type = plan.map { fallback($0.type(of: info.name, layers: layers), rowLength: info.shape.last ?? 0) } ?? kept
+      let type = plan.map { fallback($0.type(of: info.name, config: config), rowLength: info.shape.last ?? 0) } ?? kept
       guard type == info.dtype || Quantization.encoder(for: type) != nil else {
         throw FormatError.unwritable(path: path, detail: "tensor \(info.name): writing \(type) is not supported yet")
       }

@@ -31,58 +31,6 @@ public struct ModelShape: Sendable, Equatable {
   public static func named(_ name: String) -> ModelShape? { known.first { $0.name == name } }
 }
 
-/// Which type each tensor of a synthetic model gets: one type for every matrix, or one of
-/// llama-quantize's default mixes (approximately: the K mixes give attn_v and ffn_down of the
-/// first and last eighth of the layers, and of every third layer between, one more bit, and
-/// output.weight Q6_K).
-public struct WeightTypePlan: Sendable, Equatable {
-  public let name: String
-  let base: DType
-  let moreBits: DType?
-  let output: DType
-  /// llama_ftype, for `general.file_type`.
-  let fileType: Int64
-
-  public static let all: [WeightTypePlan] = [
-    WeightTypePlan(name: "f32", base: .f32, moreBits: nil, output: .f32, fileType: 0),
-    WeightTypePlan(name: "f16", base: .f16, moreBits: nil, output: .f16, fileType: 1),
-    WeightTypePlan(name: "bf16", base: .bf16, moreBits: nil, output: .bf16, fileType: 32),
-    WeightTypePlan(name: "q8_0", base: .q8_0, moreBits: nil, output: .q8_0, fileType: 7),
-    WeightTypePlan(name: "q4_0", base: .q4_0, moreBits: nil, output: .q6_K, fileType: 2),
-    WeightTypePlan(name: "q4_1", base: .q4_1, moreBits: nil, output: .q6_K, fileType: 3),
-    WeightTypePlan(name: "q5_0", base: .q5_0, moreBits: nil, output: .q6_K, fileType: 8),
-    WeightTypePlan(name: "q5_1", base: .q5_1, moreBits: nil, output: .q6_K, fileType: 9),
-    WeightTypePlan(name: "iq4_nl", base: .iq4_nl, moreBits: nil, output: .q6_K, fileType: 25),
-    WeightTypePlan(name: "q3_k_m", base: .q3_K, moreBits: .q4_K, output: .q6_K, fileType: 12),
-    WeightTypePlan(name: "q4_k_m", base: .q4_K, moreBits: .q6_K, output: .q6_K, fileType: 15),
-    WeightTypePlan(name: "q5_k_m", base: .q5_K, moreBits: .q6_K, output: .q6_K, fileType: 17),
-    WeightTypePlan(name: "q6_k", base: .q6_K, moreBits: nil, output: .q6_K, fileType: 18),
-  ]
-
-  public static func named(_ name: String) -> WeightTypePlan? { all.first { $0.name == name.lowercased() } }
-
-  /// The type of canonical tensor `name` in a model of `layers` layers.
-  func type(of name: String, layers: Int) -> DType {
-    if name == CanonicalName.output { return output }
-    if name == CanonicalName.tokenEmbedding { return base }
-    if let (layer, tensor) = CanonicalName.parseLayer(name) {
-      switch tensor {
-      case .attentionNorm, .ffnNorm: return .f32
-      case .attentionV, .ffnDown:
-        if let moreBits, Self.usesMoreBits(layer, of: layers) { return moreBits }
-        return base
-      default: return base
-      }
-    }
-    return .f32
-  }
-
-  /// llama.cpp's `use_more_bits`.
-  static func usesMoreBits(_ layer: Int, of layers: Int) -> Bool {
-    layer < layers / 8 || layer >= 7 * layers / 8 || (layer - layers / 8) % 3 == 2
-  }
-}
-
 /// A deterministic random-weight model written as GGUF: real shapes and tensor types, random
 /// values (float weights of magnitude about 0.02; quantized blocks with random bits and small
 /// scales; norms 1), for measuring speed without downloading a model.
@@ -100,7 +48,7 @@ public enum SyntheticModel {
     }
     let names = CanonicalName.all(layers: config.numHiddenLayers, tied: false)
     let plans = names.map { name in
-      GGUFWriter.TensorPlan(name: name, shape: canonicalShape(name, config), type: types.type(of: name, layers: config.numHiddenLayers))
+      GGUFWriter.TensorPlan(name: name, shape: canonicalShape(name, config), type: types.type(of: name, config: config))
     }
     let writer = try GGUFWriter(
       path: path, overwrite: overwrite, metadata: metadata(shape, types, seed: seed, vocabulary: vocabulary), tensors: plans)

@@ -6,7 +6,7 @@ import Testing
 /// bytes of llama-quantize's files are checked in the convert tests.
 @Suite("quantization")
 struct QuantizationTests {
-  static let types: [DType] = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q4_K, .q5_K, .q6_K]
+  static let types: [DType] = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K]
 
   /// Values of a few kinds, 512 of each: random around 0, all positive, all zero, constant.
   static func inputs() -> [(String, [Float])] {
@@ -23,8 +23,8 @@ struct QuantizationTests {
   }
 
   /// Steps of the type's grid relative to the block's spread: 2^-24 for f32, 2^-11 f16, 2^-8
-  /// bf16, 1/127 Q8_0, 1/8 … 1/32 for 4- and 5-bit blocks, 1/16 for Q5_K and Q6_K (whose 6-bit
-  /// group scales add their own rounding).
+  /// bf16, 1/127 Q8_0, 1/8 … 1/32 for 4- and 5-bit blocks, 1/2 and 1/4 for the 2- and 3-bit
+  /// K-quants, 1/16 for Q5_K and Q6_K (whose 6-bit group scales add their own rounding).
   static func tolerance(_ type: DType) -> Float {
     switch type {
     case .f32: return 0
@@ -35,6 +35,8 @@ struct QuantizationTests {
     case .q4_1: return 1.0 / 15
     case .q5_0: return 1.0 / 16
     case .q5_1: return 1.0 / 31
+    case .q2_K: return 1.0 / 2
+    case .q3_K: return 1.0 / 4
     case .q4_K: return 1.0 / 8
     default: return 1.0 / 16
     }

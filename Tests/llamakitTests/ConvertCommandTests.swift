@@ -162,10 +162,11 @@ enum ConvertReferenceData {
   .enabled(if: ConvertReferenceData.models != nil, "LLAMAKIT_REFERENCE_DATA is not set: the full-reference checks are skipped"))
 struct ConvertReferenceTests {
   @Test(
-    "M0 → Q8_0, Q4_0, Q4_1, Q5_0, Q4_K_M, Q5_K_M, Q6_K and M1 → Q8_0 (rows of 344 fall back to F16): every tensor as llama-quantize wrote it",
+    "M0 → every llama-quantize type of the reference data and M1 → Q8_0 (rows of 344 fall back to F16): every tensor as llama-quantize wrote it",
     arguments: [
       ("m0", "q8_0", "Q8_0"), ("m0", "q4_0", "Q4_0"), ("m0", "q4_1", "Q4_1"), ("m0", "q5_0", "Q5_0"), ("m0", "q4_k_m", "Q4_K_M"),
-      ("m0", "q5_k_m", "Q5_K_M"), ("m0", "q6_k", "Q6_K"), ("m1", "q8_0", "Q8_0"),
+      ("m0", "q5_k_m", "Q5_K_M"), ("m0", "q6_k", "Q6_K"), ("m0", "q3_k_m", "Q3_K_M"), ("m0", "q2_k", "Q2_K"),
+      ("m1", "q8_0", "Q8_0"),
     ])
   func quantized(model: String, type: String, file: String) throws {
     let models = try #require(ConvertReferenceData.models)

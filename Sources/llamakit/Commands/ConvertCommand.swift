@@ -17,8 +17,8 @@ struct ConvertCommand: ParsableCommand {
       reference quantizers). The output appears only when complete; an existing DST is kept \
       unless --force.
 
-      Writers so far: GGUF, with types f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k_m, \
-      q5_k_m and q6_k. Safetensors, PyTorch, Meta \
+      Writers so far: GGUF, with types f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q2_k, \
+      q3_k_m, q4_k_m, q5_k_m and q6_k. Safetensors, PyTorch, Meta \
       and llama2.c targets and the other quantizations are being built.
 
       Examples:
@@ -36,13 +36,13 @@ struct ConvertCommand: ParsableCommand {
   @Option(help: "Target format: gguf (default: from DST's name).")
   var to: String?
 
-  @Option(name: .customLong("type"), help: "Tensor type or mix: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k_m, q5_k_m, q6_k (default: keep each tensor's type).")
+  @Option(name: .customLong("type"), help: "Tensor type or mix: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q2_k, q3_k_m, q4_k_m, q5_k_m, q6_k (default: keep each tensor's type).")
   var type: String?
 
   @Flag(help: "Replace DST if it exists.")
   var force = false
 
-  static let writableTypes = ["f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "q4_k_m", "q5_k_m", "q6_k"]
+  static let writableTypes = ["f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "q2_k", "q3_k_m", "q4_k_m", "q5_k_m", "q6_k"]
 
   func validate() throws {
     let format = to ?? (destination.lowercased().hasSuffix(".gguf") ? "gguf" : nil)
