@@ -48,40 +48,11 @@ public enum GGUFConversion {
     let total = tensors.reduce(0) { $0 + $1.byteCount }
     var done = 0
     for (info, target) in zip(tensors, plans) {
-      try copy(try reader.tensor(info.name), as: target.type, into: writer)
+      try TensorEncoding.write(try reader.tensor(info.name), as: target.type) { try writer.write($0) }
       done += info.byteCount
       progress(done, total)
     }
     try writer.finish()
-  }
-
-  /// One tensor's bytes in `type`: copied when the type is the same, else dequantized to f32
-  /// and encoded, a run of rows at a time.
-  static func copy(_ tensor: Tensor, as type: DType, into writer: GGUFWriter) throws {
-    try tensor.withContiguousBytes { source in
-      if type == tensor.dtype {
-        try writer.write(source)
-        return
-      }
-      let encode = Quantization.encoder(for: type)!
-      let rowLength = tensor.rowLength, rows = tensor.rowCount
-      let chunkRows = tensor.rowsPerChunk()
-      let outRowBytes = type.byteCount(elements: rowLength)!
-      var floats = [Float](repeating: 0, count: chunkRows * rowLength)
-      var encoded = [UInt8](repeating: 0, count: chunkRows * outRowBytes)
-      var r0 = 0
-      while r0 < rows {
-        let count = min(chunkRows, rows - r0)
-        try floats.withUnsafeMutableBufferPointer { f in
-          try tensor.dequantizeRows(r0..<(r0 + count), of: source, into: f.baseAddress!)
-          try encoded.withUnsafeMutableBytes { out in
-            encode(f.baseAddress!, count * rowLength, out.baseAddress!)
-            try writer.write(UnsafeRawBufferPointer(rebasing: out[0..<(count * outRowBytes)]))
-          }
-        }
-        r0 += count
-      }
-    }
   }
 
   /// llama-quantize's replacement for a type whose blocks do not divide the rows: K-quants go

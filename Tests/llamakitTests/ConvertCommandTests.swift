@@ -125,6 +125,51 @@ struct ConvertCommandTests {
     }
   }
 
+  @Test("→ safetensors: M0's f32 folder is rewritten byte for byte; GGUF and Meta sources give a Hugging Face folder with the same tensors, sharded on request")
+  func safetensors() throws {
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    // The q/k rows go back to Hugging Face's layout: the file equals the one transformers wrote.
+    let hf = folder + "/hf"
+    let result = try CLI.run(["convert", Self.m0 + "/hf", hf, "--to", "safetensors"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let ours = try Data(contentsOf: URL(fileURLWithPath: hf + "/model.safetensors"))
+    let theirs = try Data(contentsOf: URL(fileURLWithPath: Self.m0 + "/hf/model.safetensors"))
+    #expect(ours == theirs)
+    #expect(FileManager.default.fileExists(atPath: hf + "/tokenizer.model"))
+    let config = try JSON.parse(contentsOf: hf + "/config.json")
+    #expect(config["model_type"]?.stringValue == "llama" && config["torch_dtype"]?.stringValue == "float32")
+    #expect(config["num_key_value_heads"]?.intValue == 2 && config["vocab_size"]?.intValue == 512)
+
+    // pytorch f16 → sharded safetensors → GGUF: the same values all the way.
+    let sharded = folder + "/sharded"
+    let shardResult = try CLI.run(["convert", Self.m0 + "/pytorch-f16", sharded, "--to", "safetensors", "--max-shard-size", "1MB"])
+    #expect(shardResult.status == 0, "\(shardResult.stderr)")
+    let index = try JSON.parse(contentsOf: sharded + "/model.safetensors.index.json")
+    let weightMap = try #require(index["weight_map"]?.objectValue)
+    #expect(weightMap.count == 21)
+    #expect(Set(weightMap.entries.map { $0.value.stringValue ?? "" }).count > 1)
+    #expect(try identical(sharded, Self.m0 + "/pytorch-f16"))
+    let gguf = folder + "/back.gguf"
+    #expect(try CLI.run(["convert", sharded, gguf]).status == 0)
+    #expect(try identical(gguf, Self.m0 + "/pytorch-f16"))
+
+    // Meta bf16 (two model-parallel shards) → safetensors equals the Hugging Face bf16 checkpoint.
+    let meta = folder + "/meta"
+    #expect(try CLI.run(["convert", Self.m0 + "/meta-bf16-2shards", meta, "--to", "safetensors"]).status == 0)
+    #expect(try identical(meta, Self.m0 + "/pytorch-bf16-sharded"))
+    let generated = try CLI.run(["generate", meta, "--prompt", "The capital of France is", "-n", "4", "--temp", "0"])
+    #expect(generated.status == 0, "\(generated.stderr)")
+
+    // Existing model files are kept without --force; quantized types are not safetensors types.
+    let again = try CLI.run(["convert", Self.m0 + "/hf", hf, "--to", "safetensors"])
+    #expect(again.status != 0 && again.stderr.contains("model.safetensors"))
+    let quantized = try CLI.run(["convert", Self.m0 + "/hf", folder + "/q", "--to", "safetensors", "--type", "q8_0"])
+    #expect(quantized.status != 0 && quantized.stderr.contains("--type q8_0"))
+    let badSize = try CLI.run(["convert", Self.m0 + "/hf", folder + "/q", "--to", "safetensors", "--max-shard-size", "lots"])
+    #expect(badSize.status != 0 && badSize.stderr.contains("--max-shard-size"))
+  }
+
   @Test("an existing output is kept without --force; bad targets and types are one-line errors")
   func errors() throws {
     let folder = try temporaryFolder()
@@ -138,7 +183,7 @@ struct ConvertCommandTests {
 
     for (arguments, mentions) in [
       (["convert", Self.m0 + "/hf", folder + "/x.bin"], "target format"),
-      (["convert", Self.m0 + "/hf", folder + "/x", "--to", "safetensors"], "--to safetensors"),
+      (["convert", Self.m0 + "/hf", folder + "/x", "--to", "pytorch"], "--to pytorch"),
       (["convert", Self.m0 + "/hf", folder + "/x.gguf", "--type", "q3_z"], "--type q3_z"),
       (["convert", "/nonexistent/model", folder + "/x.gguf"], "/nonexistent/model"),
     ] {

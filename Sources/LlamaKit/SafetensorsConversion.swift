@@ -1,0 +1,173 @@
+import LlamaCore
+import LlamaFormats
+import LlamaIO
+import LlamaTokenizer
+import Safetensors
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Any readable checkpoint written as a Hugging Face folder: `model.safetensors` (or shards
+/// `model-0000i-of-0000n.safetensors` with `model.safetensors.index.json`), Hugging Face tensor
+/// names with q/k rows permuted back to the half-split RoPE layout, `config.json` and
+/// `generation_config.json` as transformers writes them, and the tokenizer files found beside
+/// the source. Float tensors keep their type unless `type` is given; block types become f32
+/// (exact). Every file is written atomically; tensors stream a run of rows at a time.
+public enum SafetensorsConversion {
+  /// The tokenizer files copied from the source's folder when present.
+  static let tokenizerFiles = ["tokenizer.model", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"]
+
+  public static func write(
+    _ reader: any CheckpointReader, toFolder folder: String, type: DType? = nil, maxShardBytes: Int? = nil,
+    overwrite: Bool = false, progress: (Int, Int) -> Void = { _, _ in }
+  ) throws {
+    let config = reader.config
+    if let type, !SafetensorsWriter.writableTypes.contains(type) {
+      throw FormatError.unwritable(path: folder, detail: "safetensors holds f32, f16 or bf16, not \(type)")
+    }
+    // Plans in the source's order, with Hugging Face names and q/k row orders.
+    var plans: [(info: TensorInfo, plan: SafetensorsWriter.TensorPlan, rows: [Int32]?)] = []
+    for info in reader.tensors {
+      guard let name = TensorNameMap.huggingFace.external(info.name) else {
+        throw FormatError.unwritable(path: folder, detail: "tensor \(info.name) has no Hugging Face name")
+      }
+      guard info.dtype.isDequantizable else {
+        throw FormatError.unwritable(path: folder, detail: "tensor \(info.name): \(reader.sourceName) stores it as \(info.dtype), which LlamaKit cannot read")
+      }
+      let target = type ?? (SafetensorsWriter.writableTypes.contains(info.dtype) ? info.dtype : .f32)
+      var rows: [Int32]? = nil
+      if let (_, tensor) = CanonicalName.parseLayer(info.name), tensor == .attentionQ || tensor == .attentionK {
+        let heads = tensor == .attentionQ ? config.numAttentionHeads : config.numKeyValueHeads
+        rows = QKPermutation.canonicalRowForHFRow(rows: info.shape.first ?? 0, heads: heads)
+        guard rows != nil else {
+          throw FormatError.unwritable(path: folder, detail: "tensor \(info.name): \(info.shape.first ?? 0) rows are not \(heads) heads of even size")
+        }
+      }
+      plans.append((info, SafetensorsWriter.TensorPlan(name: name, shape: info.shape, type: target), rows))
+    }
+    // Shards: tensors in order, a new shard when the next would pass the limit.
+    var shards: [[Int]] = [[]]
+    var shardBytes = 0
+    for (index, entry) in plans.enumerated() {
+      if let maxShardBytes, shardBytes > 0, shardBytes + entry.plan.byteCount > maxShardBytes {
+        shards.append([])
+        shardBytes = 0
+      }
+      shards[shards.count - 1].append(index)
+      shardBytes += entry.plan.byteCount
+    }
+    let fileNames = shards.count == 1
+      ? ["model.safetensors"]
+      : shards.indices.map { "model-\(pad($0 + 1))-of-\(pad(shards.count)).safetensors" }
+    try prepare(folder: folder, overwrite: overwrite, files: fileNames + ["model.safetensors.index.json", "config.json"])
+
+    let total = plans.reduce(0) { $0 + $1.info.byteCount }
+    var done = 0
+    for (shard, indices) in shards.enumerated() {
+      let writer = try SafetensorsWriter(
+        path: folder + "/" + fileNames[shard], overwrite: true, tensors: indices.map { plans[$0].plan })
+      for index in indices {
+        let entry = plans[index]
+        try TensorEncoding.write(try reader.tensor(entry.info.name), as: entry.plan.type, rowOrder: entry.rows) { try writer.write($0) }
+        done += entry.info.byteCount
+        progress(done, total)
+      }
+      try writer.finish()
+    }
+    if shards.count > 1 {
+      let weightMap = shards.enumerated().flatMap { shard, indices in indices.map { (plans[$0].plan.name, JSON.string(fileNames[shard])) } }
+      let index = JSONObject([
+        ("metadata", .object(JSONObject([("total_size", .number(plans.reduce(0) { $0 + $1.plan.byteCount }))]))),
+        ("weight_map", .object(JSONObject(weightMap.sorted { $0.0 < $1.0 }))),
+      ])
+      try AtomicFile.write(Array((JSON.object(index).serialized(pretty: true) + "\n").utf8), to: folder + "/model.safetensors.index.json")
+    }
+    let mainType = type ?? plans.map(\.plan.type).max { $0.byteCount(elements: 1)! < $1.byteCount(elements: 1)! } ?? .f32
+    try AtomicFile.write(Array(configJSON(config, dtype: mainType, vocabulary: try? reader.vocabulary()).utf8), to: folder + "/config.json")
+    try AtomicFile.write(Array(generationConfigJSON(try? reader.vocabulary()).utf8), to: folder + "/generation_config.json")
+    try copyTokenizerFiles(from: reader, to: folder)
+  }
+
+  static func pad(_ n: Int) -> String {
+    let digits = String(n)
+    return String(repeating: "0", count: max(0, 5 - digits.count)) + digits
+  }
+
+  /// Creates `folder` when missing; refuses to replace model files without `overwrite`.
+  static func prepare(folder: String, overwrite: Bool, files: [String]) throws {
+    guard fileExists(atPath: folder) else {
+      guard mkdir(folder, 0o755) == 0 else { throw IOError.cannotWrite(path: folder, reason: String(cString: strerror(errno))) }
+      return
+    }
+    guard try fileKind(atPath: folder) == .directory else {
+      throw IOError.cannotWrite(path: folder, reason: "exists and is not a folder")
+    }
+    guard !overwrite else { return }
+    for name in files where fileExists(atPath: folder + "/" + name) {
+      throw IOError.cannotWrite(path: folder + "/" + name, reason: "already exists (use --force to overwrite)")
+    }
+  }
+
+  static func torchName(_ type: DType) -> String {
+    switch type {
+    case .f16: return "float16"
+    case .bf16: return "bfloat16"
+    default: return "float32"
+    }
+  }
+
+  /// config.json with transformers' LlamaConfig keys, sorted as transformers writes them.
+  static func configJSON(_ c: ModelConfig, dtype: DType, vocabulary: Vocabulary?) -> String {
+    let trainer = vocabulary?.trainer
+    let object = JSONObject([
+      ("architectures", .array([.string("LlamaForCausalLM")])),
+      ("attention_bias", .bool(false)),
+      ("attention_dropout", .number(0.0)),
+      ("bos_token_id", .number(Int(trainer?.bosID ?? 1))),
+      ("eos_token_id", .number(Int(trainer?.eosID ?? 2))),
+      ("head_dim", .number(c.headDim)),
+      ("hidden_act", .string("silu")),
+      ("hidden_size", .number(c.hiddenSize)),
+      ("initializer_range", .number(0.02)),
+      ("intermediate_size", .number(c.intermediateSize)),
+      ("max_position_embeddings", .number(c.contextLength ?? 2048)),
+      ("mlp_bias", .bool(false)),
+      ("model_type", .string("llama")),
+      ("num_attention_heads", .number(c.numAttentionHeads)),
+      ("num_hidden_layers", .number(c.numHiddenLayers)),
+      ("num_key_value_heads", .number(c.numKeyValueHeads)),
+      ("pretraining_tp", .number(1)),
+      ("rms_norm_eps", .number(Double(c.rmsNormEps))),
+      ("rope_scaling", .null),
+      ("rope_theta", .number(Double(c.ropeTheta))),
+      ("tie_word_embeddings", .bool(c.tieWordEmbeddings)),
+      ("torch_dtype", .string(torchName(dtype))),
+      ("use_cache", .bool(true)),
+      ("vocab_size", .number(c.vocabSize)),
+    ])
+    return JSON.object(object).serialized(pretty: true) + "\n"
+  }
+
+  static func generationConfigJSON(_ vocabulary: Vocabulary?) -> String {
+    let trainer = vocabulary?.trainer
+    let object = JSONObject([
+      ("_from_model_config", .bool(true)),
+      ("bos_token_id", .number(Int(trainer?.bosID ?? 1))),
+      ("eos_token_id", .number(Int(trainer?.eosID ?? 2))),
+      ("use_cache", .bool(true)),
+    ])
+    return JSON.object(object).serialized(pretty: true) + "\n"
+  }
+
+  /// Copies tokenizer files from the folder of the source's first file.
+  static func copyTokenizerFiles(from reader: any CheckpointReader, to folder: String) throws {
+    guard let first = reader.files.first else { return }
+    let sourceFolder = try fileKind(atPath: first) == .directory ? first : String(first[..<(first.lastIndex(of: "/") ?? first.startIndex)])
+    for name in tokenizerFiles {
+      let path = (sourceFolder.isEmpty ? "." : sourceFolder) + "/" + name
+      guard fileExists(atPath: path), try fileKind(atPath: path) == .regularFile else { continue }
+      try AtomicFile.write(try MappedFile(path: path).contents, to: folder + "/" + name)
+    }
+  }
+}
