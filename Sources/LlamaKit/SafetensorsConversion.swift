@@ -83,7 +83,10 @@ public enum SafetensorsConversion {
       ])
       try AtomicFile.write(Array((JSON.object(index).serialized(pretty: true) + "\n").utf8), to: folder + "/model.safetensors.index.json")
     }
-    let mainType = type ?? plans.map(\.plan.type).max { $0.byteCount(elements: 1)! < $1.byteCount(elements: 1)! } ?? .f32
+    // torch_dtype: the type holding most of the matrices' bytes.
+    var bytesByType: [DType: Int] = [:]
+    for entry in plans where entry.plan.shape.count == 2 { bytesByType[entry.plan.type, default: 0] += entry.plan.byteCount }
+    let mainType = type ?? bytesByType.max { $0.value < $1.value }?.key ?? .f32
     try AtomicFile.write(Array(configJSON(config, dtype: mainType, vocabulary: try? reader.vocabulary()).utf8), to: folder + "/config.json")
     try AtomicFile.write(Array(generationConfigJSON(try? reader.vocabulary()).utf8), to: folder + "/generation_config.json")
     try copyTokenizerFiles(from: reader, to: folder)
