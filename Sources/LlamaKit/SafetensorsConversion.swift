@@ -12,7 +12,8 @@ import Safetensors
 /// `model-0000i-of-0000n.safetensors` with `model.safetensors.index.json`), Hugging Face tensor
 /// names with q/k rows permuted back to the half-split RoPE layout, `config.json` and
 /// `generation_config.json` as transformers writes them, and the tokenizer files found beside
-/// the source. Float tensors keep their type unless `type` is given; block types become f32
+/// the source (or a `tokenizer.model` written from the vocabulary a GGUF or llama2.c file
+/// carries). Float tensors keep their type unless `type` is given; block types become f32
 /// (exact). Every file is written atomically; tensors stream a run of rows at a time.
 public enum SafetensorsConversion {
   /// The tokenizer files copied from the source's folder when present.
@@ -163,14 +164,20 @@ public enum SafetensorsConversion {
     return JSON.object(object).serialized(pretty: true) + "\n"
   }
 
-  /// Copies tokenizer files from the folder of the source's first file.
+  /// Copies tokenizer files from the folder of the source's first file; when there are none but
+  /// the checkpoint carries a vocabulary (GGUF, llama2.c), writes it as `tokenizer.model`.
   static func copyTokenizerFiles(from reader: any CheckpointReader, to folder: String) throws {
     guard let first = reader.files.first else { return }
     let sourceFolder = try fileKind(atPath: first) == .directory ? first : String(first[..<(first.lastIndex(of: "/") ?? first.startIndex)])
+    var copied = false
     for name in tokenizerFiles {
       let path = (sourceFolder.isEmpty ? "." : sourceFolder) + "/" + name
       guard fileExists(atPath: path), try fileKind(atPath: path) == .regularFile else { continue }
       try AtomicFile.write(try MappedFile(path: path).contents, to: folder + "/" + name)
+      copied = copied || name == "tokenizer.model" || name == "tokenizer.json"
+    }
+    if !copied, let vocabulary = try reader.vocabulary() {
+      try AtomicFile.write(SentencePieceModelWriter.serialize(vocabulary), to: folder + "/tokenizer.model")
     }
   }
 }

@@ -161,6 +161,18 @@ struct ConvertCommandTests {
     let generated = try CLI.run(["generate", meta, "--prompt", "The capital of France is", "-n", "4", "--temp", "0"])
     #expect(generated.status == 0, "\(generated.stderr)")
 
+    // A GGUF source carries its vocabulary: the folder gets a tokenizer.model written from it,
+    // which encodes as the original; and the folder converts back to the same GGUF values.
+    let fromGGUF = folder + "/from-gguf"
+    #expect(try CLI.run(["convert", Self.m0 + "/gguf/m0.F16.gguf", fromGGUF, "--to", "safetensors"]).status == 0)
+    let text = "The capital of France is 1234 Paris.  Hello\n world"
+    let original = try CLI.run(["tokenize", Self.m0 + "/hf/tokenizer.model", text, "--ids"])
+    let written = try CLI.run(["tokenize", fromGGUF + "/tokenizer.model", text, "--ids"])
+    #expect(written.status == 0 && written.stdout == original.stdout)
+    let roundTrip = folder + "/round-trip.gguf"
+    #expect(try CLI.run(["convert", fromGGUF, roundTrip]).status == 0)
+    #expect(try identical(roundTrip, Self.m0 + "/gguf/m0.F16.gguf"))
+
     // Existing model files are kept without --force; quantized types are not safetensors types.
     let again = try CLI.run(["convert", Self.m0 + "/hf", hf, "--to", "safetensors"])
     #expect(again.status != 0 && again.stderr.contains("model.safetensors"))
