@@ -74,15 +74,15 @@ struct ConvertCommand: ParsableCommand {
     }
   }
 
-  /// "5GB" (10^9), "2GiB" (2^30), "500MB", "64KB", or a plain byte count.
+  /// "5GB" (10^9), "2GiB" (2^30), "500MB", "64KB", or a plain byte count (spaces ignored).
   static func bytes(_ text: String) -> Int? {
-    let units: [(String, Int)] = [
-      ("GIB", 1 << 30), ("MIB", 1 << 20), ("KIB", 1 << 10), ("GB", 1_000_000_000), ("MB", 1_000_000), ("KB", 1000), ("B", 1),
+    let units: [(String, Double)] = [
+      ("GIB", 0x4000_0000), ("MIB", 0x10_0000), ("KIB", 0x400), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3), ("B", 1),
     ]
-    let upper = text.uppercased().trimmingWhitespace()
+    let upper = text.uppercased().filter { $0 != " " }
     for (suffix, scale) in units where upper.hasSuffix(suffix) {
-      guard let value = Double(upper.dropLast(suffix.count).trimmingWhitespace()), value > 0 else { return nil }
-      return Int(value * Double(scale))
+      guard let value = Double(upper.dropLast(suffix.count)), value > 0, value * scale < 9e18 else { return nil }
+      return Int(value * scale)
     }
     return Int(upper).flatMap { $0 > 0 ? $0 : nil }
   }
@@ -100,15 +100,5 @@ struct ConvertCommand: ParsableCommand {
       try GGUFConversion.write(reader, to: destination, plan: plan, overwrite: force) { progress.update($0, $1) }
     }
     progress.finish()
-  }
-}
-
-extension Substring {
-  fileprivate func trimmingWhitespace() -> String { String(self).trimmingWhitespace() }
-}
-
-extension String {
-  fileprivate func trimmingWhitespace() -> String {
-    String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
   }
 }
