@@ -223,16 +223,12 @@ extension Quantization {
   /// weighted by x², up to five passes moving single levels while the fit improves; stored with
   /// the +nmax offset.
   static func refinedSymmetricLevels(_ x: UnsafePointer<Float>, _ n: Int, nmax: Int32, into levels: UnsafeMutablePointer<Int8>) -> Float {
-    var extreme: Float = 0, amax: Float = 0
-    for i in 0..<n where abs(x[i]) > amax {
-      amax = abs(x[i])
-      extreme = x[i]
-    }
-    if amax < groupMaxEpsilon {
+    let largest = extreme(x, count: n)
+    if abs(largest) < groupMaxEpsilon {
       levels.update(repeating: 0, count: n)
       return 0
     }
-    let iscale = -Float(nmax) / extreme
+    let iscale = -Float(nmax) / largest
     var sumLX: Float = 0, sumL2: Float = 0
     for i in 0..<n {
       let l = max(-nmax, min(nmax - 1, nearestInt(iscale * x[i])))

@@ -120,11 +120,11 @@ public enum Quantization {
     return (low, high)
   }
 
-  /// The first of 32 values with the largest magnitude (sign kept).
+  /// The first of `count` values with the largest magnitude (sign kept), as ggml scans them.
   @inline(__always)
-  static func extreme(_ x: UnsafePointer<Float>) -> Float {
+  static func extreme(_ x: UnsafePointer<Float>, count: Int = 32) -> Float {
     var amax: Float = 0, value: Float = 0
-    for j in 0..<32 where amax < abs(x[j]) {
+    for j in 0..<count where amax < abs(x[j]) {
       amax = abs(x[j])
       value = x[j]
     }
@@ -170,12 +170,8 @@ public enum Quantization {
   /// scale −(nmax + 0.1·k)/max for k in −9…9 and keeps the one of least weighted squared error.
   /// Float operations in ggml's order, so that the chosen levels are ggml's.
   static func symmetricLevels(_ x: UnsafePointer<Float>, _ n: Int, nmax: Int32, into levels: UnsafeMutablePointer<Int8>) -> Float {
-    var extreme: Float = 0, amax: Float = 0
-    for i in 0..<n where abs(x[i]) > amax {
-      amax = abs(x[i])
-      extreme = x[i]
-    }
-    if amax < groupMaxEpsilon {
+    let largest = extreme(x, count: n)
+    if abs(largest) < groupMaxEpsilon {
       levels.update(repeating: 0, count: n)
       return 0
     }
@@ -190,13 +186,13 @@ public enum Quantization {
       }
       return (sumlx, suml2)
     }
-    var iscale = -Float(nmax) / extreme
+    var iscale = -Float(nmax) / largest
     for i in 0..<n { levels[i] = Int8(truncatingIfNeeded: level(iscale, i) + nmax) }
     var (sumlx, suml2) = sums(iscale)
     var scale: Float = suml2 != 0 ? sumlx / suml2 : 0
     var best = scale * sumlx
     for step in -9...9 where step != 0 {
-      iscale = -(Float(nmax) + 0.1 * Float(step)) / extreme
+      iscale = -(Float(nmax) + 0.1 * Float(step)) / largest
       (sumlx, suml2) = sums(iscale)
       if suml2 > 0 && sumlx * sumlx > best * suml2 {
         for i in 0..<n { levels[i] = Int8(truncatingIfNeeded: level(iscale, i) + nmax) }
