@@ -6,25 +6,10 @@ import LlamaIO
 /// order, each tensor aligned (formats.md §1). The file appears at its path only when
 /// `finish()` succeeds (an `AtomicFile`); tensors stream through, nothing is held in memory.
 public final class GGUFWriter {
-  public struct TensorPlan: Sendable {
-    public var name: String
-    /// Canonical row-major shape (GGUF stores it reversed).
-    public var shape: [Int]
-    public var type: DType
-    public init(name: String, shape: [Int], type: DType) {
-      self.name = name
-      self.shape = shape
-      self.type = type
-    }
-    public var byteCount: Int { type.byteCount(elements: shape.reduce(1, *)) ?? 0 }
-  }
-
   public let path: String
   private let file: AtomicFile
-  private let plans: [TensorPlan]
+  private var data: PlannedTensorData
   private let alignment: Int
-  private var next = 0
-  private var written = 0
 
   /// Writes everything up to the tensor data. `metadata` values keep their types ("u32",
   /// "f32", "array[string]", …); `general.alignment` is added when not 32.
@@ -32,7 +17,7 @@ public final class GGUFWriter {
     path: String, overwrite: Bool = false, metadata: [(String, MetadataValue)], tensors: [TensorPlan], alignment: Int = 32
   ) throws {
     self.path = path
-    plans = tensors
+    data = PlannedTensorData(path: path, plans: tensors)
     self.alignment = alignment
     for plan in tensors where plan.type.blockBytes == 0 || plan.shape.last.map({ $0 % plan.type.blockSize != 0 }) ?? true {
       throw FormatError.unwritable(path: path, detail: "tensor \(plan.name): rows of \(plan.shape.last ?? 0) elements are not whole \(plan.type) blocks")
@@ -67,25 +52,16 @@ public final class GGUFWriter {
   /// The next tensor's bytes, in the order of the plans; `bytes` may come in several calls
   /// (the tensor is complete when its size is reached).
   public func write(_ bytes: UnsafeRawBufferPointer) throws {
-    guard next < plans.count else { throw IOError.cannotWrite(path: path, reason: "more tensor data than planned") }
-    let plan = plans[next]
-    guard written + bytes.count <= plan.byteCount else {
-      throw IOError.cannotWrite(path: path, reason: "tensor \(plan.name) gets more than its \(plan.byteCount) bytes")
-    }
+    let completed = try data.accept(bytes.count)
     try file.write(bytes)
-    written += bytes.count
-    if written == plan.byteCount {
-      try file.write([UInt8](repeating: 0, count: Self.padded(written, alignment) - written))
-      next += 1
-      written = 0
+    if let plan = completed {
+      try file.write([UInt8](repeating: 0, count: Self.padded(plan.byteCount, alignment) - plan.byteCount))
     }
   }
 
   /// Checks that every tensor was written and puts the file in place.
   public func finish() throws {
-    guard next == plans.count else {
-      throw IOError.cannotWrite(path: path, reason: "tensor \(plans[next].name) was not written")
-    }
+    try data.checkComplete()
     try file.commit()
   }
 

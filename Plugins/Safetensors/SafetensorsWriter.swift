@@ -7,30 +7,16 @@ import LlamaIO
 /// to a multiple of 8 as the Rust library does), then the tensor data. Tensors stream through in
 /// the announced order; the file appears at its path only when `finish()` succeeds.
 public final class SafetensorsWriter {
-  public struct TensorPlan: Sendable {
-    public var name: String
-    public var shape: [Int]
-    public var type: DType
-    public init(name: String, shape: [Int], type: DType) {
-      self.name = name
-      self.shape = shape
-      self.type = type
-    }
-    public var byteCount: Int { type.byteCount(elements: shape.reduce(1, *)) ?? 0 }
-  }
-
   /// The dtypes a safetensors file can hold that LlamaKit writes.
   public static let writableTypes: Set<DType> = [.f32, .f16, .bf16]
 
   public let path: String
   private let file: AtomicFile
-  private let plans: [TensorPlan]
-  private var next = 0
-  private var written = 0
+  private var data: PlannedTensorData
 
   public init(path: String, overwrite: Bool = false, metadata: [(String, String)] = [("format", "pt")], tensors: [TensorPlan]) throws {
     self.path = path
-    plans = tensors
+    data = PlannedTensorData(path: path, plans: tensors)
     var entries: [(String, JSON)] = [("__metadata__", .object(JSONObject(metadata.map { ($0.0, JSON.string($0.1)) })))]
     var offset = 0
     for plan in tensors {
@@ -58,23 +44,12 @@ public final class SafetensorsWriter {
 
   /// The next tensor's bytes, in the order of the plans, in one or several calls.
   public func write(_ bytes: UnsafeRawBufferPointer) throws {
-    guard next < plans.count else { throw IOError.cannotWrite(path: path, reason: "more tensor data than planned") }
-    let plan = plans[next]
-    guard written + bytes.count <= plan.byteCount else {
-      throw IOError.cannotWrite(path: path, reason: "tensor \(plan.name) gets more than its \(plan.byteCount) bytes")
-    }
+    _ = try data.accept(bytes.count)
     try file.write(bytes)
-    written += bytes.count
-    if written == plan.byteCount {
-      next += 1
-      written = 0
-    }
   }
 
   public func finish() throws {
-    guard next == plans.count else {
-      throw IOError.cannotWrite(path: path, reason: "tensor \(plans[next].name) was not written")
-    }
+    try data.checkComplete()
     try file.commit()
   }
 }

@@ -26,7 +26,7 @@ public enum GGUFConversion {
         path: path, detail: "the tokenizer has \(vocabulary.count) pieces, the model's embedding \(config.vocabSize) rows")
     }
     let tensors = reader.tensors
-    var plans: [GGUFWriter.TensorPlan] = []
+    var plans: [TensorPlan] = []
     for info in tensors {
       // Vectors (the norms) are F32 in every GGUF llama.cpp writes, and its kernels expect
       // that (a BF16 norm aborts its CPU backend); f16 and bf16 widen to f32 exactly.
@@ -38,7 +38,7 @@ public enum GGUFConversion {
       guard info.dtype.isDequantizable || type == info.dtype else {
         throw FormatError.unwritable(path: path, detail: "tensor \(info.name): \(reader.sourceName) stores it as \(info.dtype), which LlamaKit cannot read")
       }
-      plans.append(GGUFWriter.TensorPlan(name: info.name, shape: info.shape, type: type))
+      plans.append(TensorPlan(name: info.name, shape: info.shape, type: type))
     }
     let fileType = plan?.fileType ?? Self.fileType(of: plans)
     let metadata = LlamaGGUFMetadata.entries(
@@ -73,7 +73,7 @@ public enum GGUFConversion {
 
   /// llama.cpp's `general.file_type` for a file that keeps its source's types: the type of most
   /// matrix bytes (F32 0, F16 1, BF16 32, Q8_0 7, Q4_0 2, …; "mostly" that type).
-  static func fileType(of plans: [GGUFWriter.TensorPlan]) -> Int64 {
+  static func fileType(of plans: [TensorPlan]) -> Int64 {
     var bytes: [DType: Int] = [:]
     for plan in plans where plan.shape.count == 2 { bytes[plan.type, default: 0] += plan.byteCount }
     let main = bytes.max { $0.value < $1.value }?.key ?? .f32

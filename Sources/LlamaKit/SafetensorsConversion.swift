@@ -28,7 +28,7 @@ public enum SafetensorsConversion {
       throw FormatError.unwritable(path: folder, detail: "safetensors holds f32, f16 or bf16, not \(type)")
     }
     // Plans in the source's order, with Hugging Face names and q/k row orders.
-    var plans: [(info: TensorInfo, plan: SafetensorsWriter.TensorPlan, rows: [Int32]?)] = []
+    var plans: [(info: TensorInfo, plan: TensorPlan, rows: [Int32]?)] = []
     for info in reader.tensors {
       guard let name = TensorNameMap.huggingFace.external(info.name) else {
         throw FormatError.unwritable(path: folder, detail: "tensor \(info.name) has no Hugging Face name")
@@ -45,7 +45,7 @@ public enum SafetensorsConversion {
           throw FormatError.unwritable(path: folder, detail: "tensor \(info.name): \(info.shape.first ?? 0) rows are not \(heads) heads of even size")
         }
       }
-      plans.append((info, SafetensorsWriter.TensorPlan(name: name, shape: info.shape, type: target), rows))
+      plans.append((info, TensorPlan(name: name, shape: info.shape, type: target), rows))
     }
     // Shards: tensors in order, a new shard when the next would pass the limit.
     var shards: [[Int]] = [[]]

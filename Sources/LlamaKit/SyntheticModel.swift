@@ -48,7 +48,7 @@ public enum SyntheticModel {
     }
     let names = CanonicalName.all(layers: config.numHiddenLayers, tied: false)
     let plans = names.map { name in
-      GGUFWriter.TensorPlan(name: name, shape: canonicalShape(name, config), type: types.type(of: name, config: config))
+      TensorPlan(name: name, shape: canonicalShape(name, config), type: types.type(of: name, config: config))
     }
     let writer = try GGUFWriter(
       path: path, overwrite: overwrite, metadata: metadata(shape, types, seed: seed, vocabulary: vocabulary), tensors: plans)
