@@ -272,14 +272,8 @@ extension Quantization {
       let l = levelBuffer.baseAddress!
       for b in 0..<(n / 256) {
         let xb = x + 256 * b, block = out + 110 * b
-        var maxScale: Float = 0, amax: Float = 0
-        for g in 0..<16 {
-          scales[g] = refinedSymmetricLevels(xb + 16 * g, 16, nmax: 4, into: l + 16 * g)
-          if abs(scales[g]) > amax {
-            amax = abs(scales[g])
-            maxScale = scales[g]
-          }
-        }
+        for g in 0..<16 { scales[g] = refinedSymmetricLevels(xb + 16 * g, 16, nmax: 4, into: l + 16 * g) }
+        let maxScale = scales.withUnsafeBufferPointer { extreme($0.baseAddress!, count: 16) }
         var packed = [UInt8](repeating: 0, count: 12)
         var dBits: UInt16 = 0
         if maxScale != 0 {

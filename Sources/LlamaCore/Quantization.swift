@@ -72,11 +72,7 @@ public enum Quantization {
   static let q4_1: Function = { x, n, out in
     for b in 0..<(n / 32) {
       let xb = x + 32 * b, block = out + 20 * b
-      let (low, high) = range(xb)
-      let d = (high - low) / 15
-      let id: Float = d != 0 ? 1 / d : 0
-      block.storeBytes(of: FloatConversion.half(d).littleEndian, as: UInt16.self)
-      block.storeBytes(of: FloatConversion.half(low).littleEndian, toByteOffset: 2, as: UInt16.self)
+      let (low, id) = storeScaleAndMinimum(xb, levels: 15, block)
       for j in 0..<16 {
         let q0 = clamped((xb[j] - low) * id + 0.5, to: 0...15), q1 = clamped((xb[16 + j] - low) * id + 0.5, to: 0...15)
         block.storeBytes(of: UInt8(q0) | UInt8(q1) << 4, toByteOffset: 4 + j, as: UInt8.self)
@@ -100,24 +96,24 @@ public enum Quantization {
   static let q5_1: Function = { x, n, out in
     for b in 0..<(n / 32) {
       let xb = x + 32 * b, block = out + 24 * b
-      let (low, high) = range(xb)
-      let d = (high - low) / 31
-      let id: Float = d != 0 ? 1 / d : 0
-      block.storeBytes(of: FloatConversion.half(d).littleEndian, as: UInt16.self)
-      block.storeBytes(of: FloatConversion.half(low).littleEndian, toByteOffset: 2, as: UInt16.self)
+      let (low, id) = storeScaleAndMinimum(xb, levels: 31, block)
       storeFiveBits(block + 4, { clamped((xb[$0] - low) * id + 0.5, to: 0...31) })
     }
   }
 
-  /// Smallest and largest of 32 values, as ggml scans them.
+  /// Q4_1's and Q5_1's block header: d = (max − min) / levels and m = min of 32 values (both
+  /// f16, as ggml scans and rounds them); returns the minimum and 1/d (0 for a constant block).
   @inline(__always)
-  static func range(_ x: UnsafePointer<Float>) -> (Float, Float) {
+  static func storeScaleAndMinimum(_ x: UnsafePointer<Float>, levels: Float, _ block: UnsafeMutableRawPointer) -> (Float, Float) {
     var low = Float.greatestFiniteMagnitude, high = -Float.greatestFiniteMagnitude
     for j in 0..<32 {
       if x[j] < low { low = x[j] }
       if x[j] > high { high = x[j] }
     }
-    return (low, high)
+    let d = (high - low) / levels
+    block.storeBytes(of: FloatConversion.half(d).littleEndian, as: UInt16.self)
+    block.storeBytes(of: FloatConversion.half(low).littleEndian, toByteOffset: 2, as: UInt16.self)
+    return (low, d != 0 ? 1 / d : 0)
   }
 
   /// The first of `count` values with the largest magnitude (sign kept), as ggml scans them.
@@ -214,16 +210,9 @@ public enum Quantization {
       let l = levels.baseAddress!
       for b in 0..<(n / 256) {
         let xb = x + 256 * b, block = out + 210 * b
-        var maxScale: Float = 0, maxAbsScale: Float = 0
-        for g in 0..<16 {
-          let scale = symmetricLevels(xb + 16 * g, 16, nmax: 32, into: l + 16 * g)
-          scales[g] = scale
-          if abs(scale) > maxAbsScale {
-            maxAbsScale = abs(scale)
-            maxScale = scale
-          }
-        }
-        if maxAbsScale < groupMaxEpsilon {
+        for g in 0..<16 { scales[g] = symmetricLevels(xb + 16 * g, 16, nmax: 32, into: l + 16 * g) }
+        let maxScale = scales.withUnsafeBufferPointer { extreme($0.baseAddress!, count: 16) }
+        if abs(maxScale) < groupMaxEpsilon {
           block.initializeMemory(as: UInt8.self, repeating: 0, count: 210)
           continue
         }
