@@ -33,15 +33,7 @@ enum PackedQ4_0 {
 
   /// The reference: unpack the row and the activations and run the scalar Q4_0 × Q8_0 reference.
   static let reference: RowKernel = { w, a, aStride, tokens, n, out, outStride in
-    var row = [UInt8](repeating: 0, count: n / 32 * 18)
-    var activation = [UInt8](repeating: 0, count: n / 32 * 34)
-    row.withUnsafeMutableBytes { unpack(w, n, $0.baseAddress!) }
-    for t in 0..<tokens {
-      activation.withUnsafeMutableBytes { PairedQ8.toQ8_0(a + t * aStride, n, $0.baseAddress!) }
-      out[t * outStride] = row.withUnsafeBytes { r in
-        activation.withUnsafeBytes { QuantizedReference.dot(BlockLayouts.q4_0, r.baseAddress!, $0.baseAddress!, n) }
-      }
-    }
+    PairedQ8.reference(BlockLayouts.q4_0, unpack: unpack, w, a, aStride, tokens, n, out, outStride)
   }
 
   /// Σ_blocks d_w·d_a·Σ nibble·a − 8 · Σ_blocks d_w·(d_a·Σa): the nibbles are unsigned, so
@@ -126,6 +118,24 @@ enum PairedQ8 {
         block.storeBytes(of: FloatConversion.half(d).littleEndian, as: UInt16.self)
         (block + 2).copyMemory(from: group + half(0, block: b), byteCount: 16)
         (block + 18).copyMemory(from: group + half(1, block: b), byteCount: 16)
+      }
+    }
+  }
+
+  /// The reference of a packed 32-element type: the row unpacked to `layout`'s blocks, the
+  /// activations back to Q8_0, and the scalar dot product of the plain layouts.
+  static func reference(
+    _ layout: BlockLayout, unpack: (UnsafeRawPointer, Int, UnsafeMutableRawPointer) -> Void,
+    _ w: UnsafeRawPointer, _ a: UnsafeRawPointer, _ aStride: Int, _ tokens: Int, _ n: Int,
+    _ out: UnsafeMutablePointer<Float>, _ outStride: Int
+  ) {
+    var row = [UInt8](repeating: 0, count: n / 32 * layout.blockBytes)
+    var activation = [UInt8](repeating: 0, count: n / 32 * 34)
+    row.withUnsafeMutableBytes { unpack(w, n, $0.baseAddress!) }
+    for t in 0..<tokens {
+      activation.withUnsafeMutableBytes { toQ8_0(a + t * aStride, n, $0.baseAddress!) }
+      out[t * outStride] = row.withUnsafeBytes { r in
+        activation.withUnsafeBytes { QuantizedReference.dot(layout, r.baseAddress!, $0.baseAddress!, n) }
       }
     }
   }

@@ -38,15 +38,7 @@ enum PackedQ8_0 {
   }
 
   static let reference: RowKernel = { w, a, aStride, tokens, n, out, outStride in
-    var row = [UInt8](repeating: 0, count: n / 32 * 34)
-    var activation = [UInt8](repeating: 0, count: n / 32 * 34)
-    row.withUnsafeMutableBytes { unpack(w, n, $0.baseAddress!) }
-    for t in 0..<tokens {
-      activation.withUnsafeMutableBytes { PairedQ8.toQ8_0(a + t * aStride, n, $0.baseAddress!) }
-      out[t * outStride] = row.withUnsafeBytes { r in
-        activation.withUnsafeBytes { QuantizedReference.dot(BlockLayouts.q8_0, r.baseAddress!, $0.baseAddress!, n) }
-      }
-    }
+    PairedQ8.reference(BlockLayouts.q8_0, unpack: unpack, w, a, aStride, tokens, n, out, outStride)
   }
 
   /// AVX2: the values back to signed bytes (xor 0x80) and the sign trick of `vpmaddubsw`.
