@@ -5,7 +5,7 @@ import LlamaIO
 /// Writes a GGUF v3 file: header, metadata, tensor infos, then the tensor data in the announced
 /// order, each tensor aligned (formats.md §1). The file appears at its path only when
 /// `finish()` succeeds (an `AtomicFile`); tensors stream through, nothing is held in memory.
-public final class GGUFWriter {
+public final class GGUFWriter: CheckpointWriter {
   public let path: String
   private let file: AtomicFile
   private var data: PlannedTensorData

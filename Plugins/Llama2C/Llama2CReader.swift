@@ -178,34 +178,16 @@ public final class Llama2CReader: CheckpointReader, @unchecked Sendable {
         note: quantized && shape.count == 2 ? "stored as int8 groups of \(h.groupSize) with f32 scales; read as f32" : nil))
       offset += bytes
     }
-    if quantized {
-      // runq.c: f32 norms first, then every quantized tensor (each layer separately).
-      for role in ["attn_norm.weight", "ffn_norm.weight"] {
-        for layer in 0..<h.layers { try place("blk.\(layer).\(role)", [h.dim]) }
-      }
-      try place("output_norm.weight", [h.dim])
-      try place("token_embd.weight", [h.vocab, h.dim])
-      let kv = h.kvHeads * h.headSize
-      for (role, shape) in [
-        ("attn_q.weight", [h.heads * h.headSize, h.dim]), ("attn_k.weight", [kv, h.dim]), ("attn_v.weight", [kv, h.dim]),
-        ("attn_output.weight", [h.dim, h.heads * h.headSize]), ("ffn_gate.weight", [h.hiddenDim, h.dim]),
-        ("ffn_down.weight", [h.dim, h.hiddenDim]), ("ffn_up.weight", [h.hiddenDim, h.dim]),
-      ] {
+    for entry in Llama2CLayout.order(h) {
+      switch entry {
+      case .single(let name, let shape): try place(name, shape)
+      case .stacked(let role, let shape):
         for layer in 0..<h.layers { try place("blk.\(layer).\(role)", shape) }
-      }
-      if !h.sharedClassifier { try place("output.weight", [h.vocab, h.dim]) }
-    } else {
-      for entry in h.version == 0 ? Llama2CLayout.legacyOrder(h) : Llama2CLayout.version1Order(h) {
-        switch entry {
-        case .single(let name, let shape): try place(name, shape)
-        case .stacked(let role, let shape):
-          for layer in 0..<h.layers { try place("blk.\(layer).\(role)", shape) }
-        case .skipped(let elements):
-          guard offset <= file.count - 4 * elements else {
-            throw FormatError.malformed(path: path, detail: "frequency table runs past the end of the file")
-          }
-          offset += 4 * elements
+      case .skipped(let elements):
+        guard offset <= file.count - 4 * elements else {
+          throw FormatError.malformed(path: path, detail: "frequency table runs past the end of the file")
         }
+        offset += 4 * elements
       }
     }
     guard offset == file.count else {

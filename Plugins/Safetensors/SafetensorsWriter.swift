@@ -6,7 +6,7 @@ import LlamaIO
 /// first, then every tensor's dtype, shape and data offsets, in data order; padded with spaces
 /// to a multiple of 8 as the Rust library does), then the tensor data. Tensors stream through in
 /// the announced order; the file appears at its path only when `finish()` succeeds.
-public final class SafetensorsWriter {
+public final class SafetensorsWriter: CheckpointWriter {
   /// The dtypes a safetensors file can hold that LlamaKit writes.
   public static let writableTypes: Set<DType> = [.f32, .f16, .bf16]
 

@@ -50,3 +50,15 @@ public struct PlannedTensorData {
     }
   }
 }
+
+/// A checkpoint file being written: the tensors were announced when it was created (as
+/// `TensorPlan`s); their bytes follow in that order, in one or several pieces each, and the
+/// file appears at its path only when `finish()` succeeds (an error or a lost writer leaves
+/// nothing behind).
+public protocol CheckpointWriter: AnyObject {
+  var path: String { get }
+  /// The next bytes of tensor data, in the order of the plans.
+  func write(_ bytes: UnsafeRawBufferPointer) throws
+  /// Checks that every tensor arrived, completes the file and moves it into place.
+  func finish() throws
+}

@@ -13,8 +13,8 @@ public enum GGUFConversion {
   /// included: their bytes are copied) and writes vectors as F32. `progress` gets (bytes read,
   /// total bytes).
   public static func write(
-    _ reader: any CheckpointReader, to path: String, plan: WeightTypePlan?, overwrite: Bool = false,
-    progress: (Int, Int) -> Void = { _, _ in }
+    _ reader: any CheckpointReader, to path: String, plan: WeightTypePlan?, allowsF16Overflow: Bool = false,
+    overwrite: Bool = false, progress: (Int, Int) -> Void = { _, _ in }
   ) throws {
     let config = reader.config
     guard let vocabulary = try reader.vocabulary() else {
@@ -48,7 +48,9 @@ public enum GGUFConversion {
     let total = tensors.reduce(0) { $0 + $1.byteCount }
     var done = 0
     for (info, target) in zip(tensors, plans) {
-      try TensorEncoding.write(try reader.tensor(info.name), as: target.type) { try writer.write($0) }
+      try TensorEncoding.write(try reader.tensor(info.name), as: target.type, allowsF16Overflow: allowsF16Overflow) {
+        try writer.write($0)
+      }
       done += info.byteCount
       progress(done, total)
     }

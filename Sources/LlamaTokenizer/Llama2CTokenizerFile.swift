@@ -57,6 +57,35 @@ public struct Llama2CTokenizerFile: VocabularySource {
       origin: origin, sourceKind: "llama2.c tokenizer.bin")
   }
 
+  /// The `tokenizer.bin` llama2.c's `export` writes for `vocabulary`: spaces for `▁`, BOS and
+  /// EOS as "\n<s>\n" and "\n</s>\n", byte pieces as `<0xXX>`. A vocabulary without scores
+  /// (a tokenizer.json, merges by rank) gets −id, which keeps the same merge order.
+  public static func serialize(_ vocabulary: Vocabulary) -> [UInt8] {
+    let pieces = vocabulary.pieces.enumerated().map { id, piece -> [UInt8] in
+      if id == Int(vocabulary.trainer.bosID) { return Array("\n<s>\n".utf8) }
+      if id == Int(vocabulary.trainer.eosID) { return Array("\n</s>\n".utf8) }
+      var bytes: [UInt8] = []
+      for byte in piece.utf8 {
+        if byte == 0x81, bytes.count >= 2, bytes[bytes.count - 2] == 0xE2, bytes[bytes.count - 1] == 0x96 {
+          bytes.removeLast(2)
+          bytes.append(0x20)
+        } else {
+          bytes.append(byte)
+        }
+      }
+      return bytes
+    }
+    var out: [UInt8] = []
+    func u32(_ v: UInt32) { for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: v >> UInt32(shift))) } }
+    u32(UInt32(pieces.map(\.count).max() ?? 0))
+    for (id, piece) in pieces.enumerated() {
+      u32((vocabulary.scores?[id] ?? -Float(id)).bitPattern)
+      u32(UInt32(piece.count))
+      out += piece
+    }
+    return out
+  }
+
   /// The SentencePiece spelling and type of a stored piece.
   static func piece(_ stored: String, id: Int) -> (String, PieceType) {
     if stored == "\n<s>\n" { return ("<s>", .control) }

@@ -2,30 +2,54 @@ import LlamaCore
 import LlamaFormats
 import LlamaIO
 import LlamaTokenizer
+import PyTorch
 import Safetensors
 
 #if canImport(Glibc)
   import Glibc
 #endif
 
-/// Any readable checkpoint written as a Hugging Face folder: `model.safetensors` (or shards
-/// `model-0000i-of-0000n.safetensors` with `model.safetensors.index.json`), Hugging Face tensor
-/// names with q/k rows permuted back to the half-split RoPE layout, `config.json` and
-/// `generation_config.json` as transformers writes them, and the tokenizer files found beside
-/// the source (or a `tokenizer.model` written from the vocabulary a GGUF or llama2.c file
-/// carries). Float tensors keep their type unless `type` is given; block types become f32
-/// (exact). Every file is written atomically; tensors stream a run of rows at a time.
-public enum SafetensorsConversion {
+/// Any readable checkpoint written as a Hugging Face folder, the way transformers'
+/// `save_pretrained` writes one: the weights as `model.safetensors` or as `pytorch_model.bin`
+/// (`torch.save` zip), one file or shards `…-0000i-of-0000n…` with an index JSON when
+/// `maxShardBytes` is given; Hugging Face tensor names with q/k rows permuted back to the
+/// half-split RoPE layout; `config.json` and `generation_config.json` as transformers writes
+/// them; the tokenizer files found beside the source (or a `tokenizer.model` written from the
+/// vocabulary a GGUF or llama2.c file carries). Float tensors keep their type unless `type` is
+/// given; block types become f32 (exact). Every file is written atomically; tensors stream a
+/// run of rows at a time.
+public enum HuggingFaceConversion {
+  /// How the weights are stored.
+  public enum Weights: Sendable {
+    case safetensors
+    case pytorch
+
+    var single: String { self == .safetensors ? "model.safetensors" : "pytorch_model.bin" }
+    var index: String { single + ".index.json" }
+    func shard(_ i: Int, of n: Int) -> String {
+      self == .safetensors
+        ? "model-\(pad(i))-of-\(pad(n)).safetensors" : "pytorch_model-\(pad(i))-of-\(pad(n)).bin"
+    }
+    func writer(path: String, tensors: [TensorPlan]) throws -> any CheckpointWriter {
+      self == .safetensors
+        ? try SafetensorsWriter(path: path, overwrite: true, tensors: tensors)
+        : try TorchCheckpointWriter(path: path, overwrite: true, tensors: tensors)
+    }
+  }
+
+  /// The tensor types both weight files hold.
+  public static let writableTypes: Set<DType> = [.f32, .f16, .bf16]
+
   /// The tokenizer files copied from the source's folder when present.
   static let tokenizerFiles = ["tokenizer.model", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"]
 
   public static func write(
-    _ reader: any CheckpointReader, toFolder folder: String, type: DType? = nil, maxShardBytes: Int? = nil,
-    overwrite: Bool = false, progress: (Int, Int) -> Void = { _, _ in }
+    _ reader: any CheckpointReader, toFolder folder: String, weights: Weights = .safetensors, type: DType? = nil,
+    maxShardBytes: Int? = nil, allowsF16Overflow: Bool = false, overwrite: Bool = false, progress: (Int, Int) -> Void = { _, _ in }
   ) throws {
     let config = reader.config
-    if let type, !SafetensorsWriter.writableTypes.contains(type) {
-      throw FormatError.unwritable(path: folder, detail: "safetensors holds f32, f16 or bf16, not \(type)")
+    if let type, !writableTypes.contains(type) {
+      throw FormatError.unwritable(path: folder, detail: "Hugging Face weights are f32, f16 or bf16, not \(type)")
     }
     // Plans in the source's order, with Hugging Face names and q/k row orders.
     var plans: [(info: TensorInfo, plan: TensorPlan, rows: [Int32]?)] = []
@@ -36,7 +60,7 @@ public enum SafetensorsConversion {
       guard info.dtype.isDequantizable else {
         throw FormatError.unwritable(path: folder, detail: "tensor \(info.name): \(reader.sourceName) stores it as \(info.dtype), which LlamaKit cannot read")
       }
-      let target = type ?? (SafetensorsWriter.writableTypes.contains(info.dtype) ? info.dtype : .f32)
+      let target = type ?? (writableTypes.contains(info.dtype) ? info.dtype : .f32)
       var rows: [Int32]? = nil
       if let (_, tensor) = CanonicalName.parseLayer(info.name), tensor == .attentionQ || tensor == .attentionK {
         let heads = tensor == .attentionQ ? config.numAttentionHeads : config.numKeyValueHeads
@@ -58,19 +82,17 @@ public enum SafetensorsConversion {
       shards[shards.count - 1].append(index)
       shardBytes += entry.plan.byteCount
     }
-    let fileNames = shards.count == 1
-      ? ["model.safetensors"]
-      : shards.indices.map { "model-\(pad($0 + 1))-of-\(pad(shards.count)).safetensors" }
-    try prepare(folder: folder, overwrite: overwrite, files: fileNames + ["model.safetensors.index.json", "config.json"])
+    let fileNames = shards.count == 1 ? [weights.single] : shards.indices.map { weights.shard($0 + 1, of: shards.count) }
+    try prepare(folder: folder, overwrite: overwrite, files: fileNames + [weights.index, "config.json"])
 
     let total = plans.reduce(0) { $0 + $1.info.byteCount }
     var done = 0
     for (shard, indices) in shards.enumerated() {
-      let writer = try SafetensorsWriter(
-        path: folder + "/" + fileNames[shard], overwrite: true, tensors: indices.map { plans[$0].plan })
+      let writer = try weights.writer(path: folder + "/" + fileNames[shard], tensors: indices.map { plans[$0].plan })
       for index in indices {
         let entry = plans[index]
-        try TensorEncoding.write(try reader.tensor(entry.info.name), as: entry.plan.type, rowOrder: entry.rows) { try writer.write($0) }
+        let encoding = TensorEncoding(rowOrder: entry.rows, allowsF16Overflow: allowsF16Overflow)
+        try encoding.write(try reader.tensor(entry.info.name), as: entry.plan.type) { try writer.write($0) }
         done += entry.info.byteCount
         progress(done, total)
       }
@@ -82,7 +104,7 @@ public enum SafetensorsConversion {
         ("metadata", .object(JSONObject([("total_size", .number(plans.reduce(0) { $0 + $1.plan.byteCount }))]))),
         ("weight_map", .object(JSONObject(weightMap.sorted { $0.0 < $1.0 }))),
       ])
-      try AtomicFile.write(Array((JSON.object(index).serialized(pretty: true) + "\n").utf8), to: folder + "/model.safetensors.index.json")
+      try AtomicFile.write(Array((JSON.object(index).serialized(pretty: true) + "\n").utf8), to: folder + "/" + weights.index)
     }
     // torch_dtype: the type holding most of the matrices' bytes.
     var bytesByType: [DType: Int] = [:]
@@ -142,9 +164,9 @@ public enum SafetensorsConversion {
       ("num_hidden_layers", .number(c.numHiddenLayers)),
       ("num_key_value_heads", .number(c.numKeyValueHeads)),
       ("pretraining_tp", .number(1)),
-      ("rms_norm_eps", .number(Double(c.rmsNormEps))),
+      ("rms_norm_eps", .number(c.rmsNormEps)),
       ("rope_scaling", .null),
-      ("rope_theta", .number(Double(c.ropeTheta))),
+      ("rope_theta", .number(c.ropeTheta)),
       ("tie_word_embeddings", .bool(c.tieWordEmbeddings)),
       ("torch_dtype", .string(torchName(dtype))),
       ("use_cache", .bool(true)),
@@ -166,11 +188,11 @@ public enum SafetensorsConversion {
 
   /// Copies tokenizer files from the folder of the source's first file; when there are none but
   /// the checkpoint carries a vocabulary (GGUF, llama2.c), writes it as `tokenizer.model`.
-  static func copyTokenizerFiles(from reader: any CheckpointReader, to folder: String) throws {
+  static func copyTokenizerFiles(from reader: any CheckpointReader, to folder: String, names: [String] = tokenizerFiles) throws {
     guard let first = reader.files.first else { return }
     let sourceFolder = try fileKind(atPath: first) == .directory ? first : String(first[..<(first.lastIndex(of: "/") ?? first.startIndex)])
     var copied = false
-    for name in tokenizerFiles {
+    for name in names {
       let path = (sourceFolder.isEmpty ? "." : sourceFolder) + "/" + name
       guard fileExists(atPath: path), try fileKind(atPath: path) == .regularFile else { continue }
       try AtomicFile.write(try MappedFile(path: path).contents, to: folder + "/" + name)
