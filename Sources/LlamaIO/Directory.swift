@@ -19,3 +19,20 @@ public func listDirectory(_ path: String) throws -> [String] {
   }
   return names.sorted()
 }
+
+/// Creates `path` and any missing parent folders (as `mkdir -p`, or Python's `os.makedirs`
+/// that transformers' `save_pretrained` uses); an existing folder is fine.
+public func createDirectories(_ path: String) throws {
+  var prefix = path.hasPrefix("/") ? "/" : ""
+  for component in path.split(separator: "/") {
+    prefix += component
+    if !fileExists(atPath: prefix) {
+      guard mkdir(prefix, 0o755) == 0 || errno == EEXIST else {
+        throw IOError.cannotWrite(path: prefix, reason: systemErrorMessage())
+      }
+    } else if try fileKind(atPath: prefix) != .directory {
+      throw IOError.cannotWrite(path: path, reason: "\(prefix) is not a folder")
+    }
+    prefix += "/"
+  }
+}

@@ -71,16 +71,32 @@ public enum HuggingFaceConversion {
       }
       plans.append((info, TensorPlan(name: name, shape: info.shape, type: target), rows))
     }
-    // Shards: tensors in order, a new shard when the next would pass the limit.
-    var shards: [[Int]] = [[]]
+    // Shards as huggingface_hub splits a state dict (names sorted, as in a state dict read back
+    // from safetensors): in order, a new shard when the next tensor would pass the limit, a
+    // tensor larger than the limit alone in its own.
+    plans.sort { $0.plan.name.utf8.lexicographicallyPrecedes($1.plan.name.utf8) }
+    var shards: [[Int]] = []
+    var current: [Int] = []
     var shardBytes = 0
     for (index, entry) in plans.enumerated() {
-      if let maxShardBytes, shardBytes > 0, shardBytes + entry.plan.byteCount > maxShardBytes {
-        shards.append([])
+      if let maxShardBytes, entry.plan.byteCount > maxShardBytes {
+        shards.append([index])
+        continue
+      }
+      if let maxShardBytes, shardBytes + entry.plan.byteCount > maxShardBytes, !current.isEmpty {
+        shards.append(current)
+        current = []
         shardBytes = 0
       }
-      shards[shards.count - 1].append(index)
+      current.append(index)
       shardBytes += entry.plan.byteCount
+    }
+    if !current.isEmpty || shards.isEmpty { shards.append(current) }
+    // Within a safetensors file the library orders tensors by dtype (f32, bf16, f16: larger
+    // alignment first), then by name.
+    if weights == .safetensors {
+      let rank: [DType: Int] = [.f32: 0, .bf16: 1, .f16: 2]
+      shards = shards.map { $0.sorted { (rank[plans[$0].plan.type] ?? 3, $0) < (rank[plans[$1].plan.type] ?? 3, $1) } }
     }
     let fileNames = shards.count == 1 ? [weights.single] : shards.indices.map { weights.shard($0 + 1, of: shards.count) }
     try prepare(folder: folder, overwrite: overwrite, files: fileNames + [weights.index, "config.json"])
@@ -122,10 +138,7 @@ public enum HuggingFaceConversion {
 
   /// Creates `folder` when missing; refuses to replace model files without `overwrite`.
   static func prepare(folder: String, overwrite: Bool, files: [String]) throws {
-    guard fileExists(atPath: folder) else {
-      guard mkdir(folder, 0o755) == 0 else { throw IOError.cannotWrite(path: folder, reason: String(cString: strerror(errno))) }
-      return
-    }
+    guard fileExists(atPath: folder) else { return try createDirectories(folder) }
     guard try fileKind(atPath: folder) == .directory else {
       throw IOError.cannotWrite(path: folder, reason: "exists and is not a folder")
     }
