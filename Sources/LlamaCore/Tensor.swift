@@ -17,6 +17,12 @@ public enum TensorStorage: @unchecked Sendable {
   case concatenated([Tensor], dimension: Int)
 }
 
+/// The owner of a read-only file mapping that tensors are views of: it can give the pages of a
+/// range back to the kernel after use (they are read again from the file if needed).
+public protocol FileBackedStorage: AnyObject {
+  func dropResidentPages(_ range: UnsafeRawBufferPointer)
+}
+
 /// A tensor in canonical layout: shape in row-major (PyTorch) order, values in the stored type.
 public final class Tensor: @unchecked Sendable {
   public let name: String
@@ -85,6 +91,17 @@ public final class Tensor: @unchecked Sendable {
           }
         }
       }
+    }
+  }
+
+  /// Gives the memory pages of a file-backed tensor back to the kernel (see
+  /// `FileBackedStorage`); other storage is left alone.
+  public func dropResidentPages() {
+    switch storage {
+    case .contiguous(let bytes, let owner), .permutedRows(let bytes, let owner, _, _):
+      (owner as? FileBackedStorage)?.dropResidentPages(bytes)
+    case .concatenated(let parts, _):
+      for part in parts { part.dropResidentPages() }
     }
   }
 

@@ -62,3 +62,5 @@ public protocol CheckpointWriter: AnyObject {
   /// Checks that every tensor arrived, completes the file and moves it into place.
   func finish() throws
 }
+
+extension MappedFile: FileBackedStorage {}

@@ -15,6 +15,8 @@ public final class AtomicFile {
   public let temporaryPath: String
   private var descriptor: Int32
   private var done = false
+  /// Where the temporary path is registered for removal on SIGINT/SIGTERM/SIGHUP.
+  private var slot: Int?
 
   /// Creates the temporary file. Unless `overwrite`, an existing target is an error now rather
   /// than after the work.
@@ -34,6 +36,7 @@ public final class AtomicFile {
     descriptor = fd
     temporaryPath = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     fchmod(fd, 0o644)
+    slot = TemporaryFiles.register(temporaryPath)
   }
 
   deinit { abort() }
@@ -70,6 +73,7 @@ public final class AtomicFile {
     }
     close(descriptor)
     done = true
+    defer { TemporaryFiles.unregister(slot) }
     if rename(temporaryPath, path) != 0 {
       let reason = systemErrorMessage()
       unlink(temporaryPath)
@@ -90,6 +94,21 @@ public final class AtomicFile {
     done = true
     close(descriptor)
     unlink(temporaryPath)
+    TemporaryFiles.unregister(slot)
+  }
+
+  /// Makes SIGINT, SIGTERM and SIGHUP remove every temporary file being written before the
+  /// process ends (as the signal would end it), so that an interrupted conversion leaves
+  /// nothing behind. For command-line tools; call once at start. (SIGKILL cannot be caught:
+  /// then a hidden `.NAME.llamakit-XXXXXX` file stays, but never a partial target.)
+  public static func removeTemporaryFilesOnTermination() {
+    for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
+      signal(signalNumber) { received in
+        TemporaryFiles.removeAll()
+        signal(received, SIG_DFL)
+        raise(received)
+      }
+    }
   }
 
   /// Writes `contents` to `path` atomically.
@@ -97,5 +116,46 @@ public final class AtomicFile {
     let file = try AtomicFile(path: path, overwrite: overwrite)
     try file.write(contents)
     try file.commit()
+  }
+}
+
+/// The temporary files being written, as C strings in fixed slots that a signal handler can
+/// read without locks or allocation (it only calls `unlink`, which is async-signal-safe).
+enum TemporaryFiles {
+  static let capacity = 256
+  nonisolated(unsafe) static let slots: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> = {
+    let slots = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: capacity)
+    slots.initialize(repeating: nil, count: capacity)
+    return slots
+  }()
+  nonisolated(unsafe) static let lock: UnsafeMutablePointer<pthread_mutex_t> = {
+    let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    lock.initialize(to: pthread_mutex_t())
+    pthread_mutex_init(lock, nil)
+    return lock
+  }()
+
+  static func register(_ path: String) -> Int? {
+    pthread_mutex_lock(lock)
+    defer { pthread_mutex_unlock(lock) }
+    guard let free = (0..<capacity).first(where: { slots[$0] == nil }) else { return nil }
+    slots[free] = strdup(path)
+    return free
+  }
+
+  static func unregister(_ slot: Int?) {
+    guard let slot else { return }
+    pthread_mutex_lock(lock)
+    defer { pthread_mutex_unlock(lock) }
+    let path = slots[slot]
+    slots[slot] = nil
+    free(path)
+  }
+
+  /// From a signal handler: unlink every registered path.
+  static func removeAll() {
+    for i in 0..<capacity {
+      if let path = slots[i] { unlink(path) }
+    }
   }
 }

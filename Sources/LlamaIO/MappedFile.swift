@@ -51,6 +51,20 @@ public final class MappedFile: @unchecked Sendable {
     try withExtendedLifetime(self) { try body(bytes) }
   }
 
+  /// Lets the kernel take back the memory pages holding `range` (a part of this mapping) once
+  /// they have been read: a later read fetches them again from the file (the page cache), so
+  /// nothing changes but the resident size. Streaming a whole model through (conversion) then
+  /// keeps the process near one tensor instead of the whole file.
+  public func dropResidentPages(_ range: UnsafeRawBufferPointer) {
+    guard let mapping, let start = range.baseAddress, range.count > 0 else { return }
+    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    let base = Int(bitPattern: mapping)
+    let lower = max(base, (Int(bitPattern: start) / page) * page)
+    let upper = min(base + bytes.count, Int(bitPattern: start) + range.count)
+    guard upper > lower else { return }
+    madvise(UnsafeMutableRawPointer(bitPattern: lower), upper - lower, Int32(MADV_DONTNEED))
+  }
+
   /// A copy of the whole file.
   public var contents: [UInt8] { withUnsafeBytes { Array($0) } }
 

@@ -99,12 +99,12 @@ public enum HuggingFaceConversion {
       shards = shards.map { $0.sorted { (rank[plans[$0].plan.type] ?? 3, $0) < (rank[plans[$1].plan.type] ?? 3, $1) } }
     }
     let fileNames = shards.count == 1 ? [weights.single] : shards.indices.map { weights.shard($0 + 1, of: shards.count) }
-    try prepare(folder: folder, overwrite: overwrite, files: fileNames + [weights.index, "config.json"])
+    let output = try OutputFolder(folder, overwrite: overwrite, files: fileNames + [weights.index, "config.json"])
 
     let total = plans.reduce(0) { $0 + $1.info.byteCount }
     var done = 0
     for (shard, indices) in shards.enumerated() {
-      let writer = try weights.writer(path: folder + "/" + fileNames[shard], tensors: indices.map { plans[$0].plan })
+      let writer = try weights.writer(path: output.file(fileNames[shard]), tensors: indices.map { plans[$0].plan })
       for index in indices {
         let entry = plans[index]
         let encoding = TensorEncoding(rowOrder: entry.rows, allowsF16Overflow: allowsF16Overflow)
@@ -113,6 +113,7 @@ public enum HuggingFaceConversion {
         progress(done, total)
       }
       try writer.finish()
+      output.finished(fileNames[shard])
     }
     if shards.count > 1 {
       let weightMap = shards.enumerated().flatMap { shard, indices in indices.map { (plans[$0].plan.name, JSON.string(fileNames[shard])) } }
@@ -120,32 +121,21 @@ public enum HuggingFaceConversion {
         ("metadata", .object(JSONObject([("total_size", .number(plans.reduce(0) { $0 + $1.plan.byteCount }))]))),
         ("weight_map", .object(JSONObject(weightMap.sorted { $0.0 < $1.0 }))),
       ])
-      try AtomicFile.write(Array((JSON.object(index).serialized(pretty: true) + "\n").utf8), to: folder + "/" + weights.index)
+      try output.write(Array((JSON.object(index).serialized(pretty: true) + "\n").utf8), to: weights.index)
     }
     // torch_dtype: the type holding most of the matrices' bytes.
     var bytesByType: [DType: Int] = [:]
     for entry in plans where entry.plan.shape.count == 2 { bytesByType[entry.plan.type, default: 0] += entry.plan.byteCount }
     let mainType = type ?? bytesByType.max { $0.value < $1.value }?.key ?? .f32
-    try AtomicFile.write(Array(configJSON(config, dtype: mainType, vocabulary: try? reader.vocabulary()).utf8), to: folder + "/config.json")
-    try AtomicFile.write(Array(generationConfigJSON(try? reader.vocabulary()).utf8), to: folder + "/generation_config.json")
-    try copyTokenizerFiles(from: reader, to: folder)
+    try output.write(Array(configJSON(config, dtype: mainType, vocabulary: try? reader.vocabulary()).utf8), to: "config.json")
+    try output.write(Array(generationConfigJSON(try? reader.vocabulary()).utf8), to: "generation_config.json")
+    try copyTokenizerFiles(from: reader, to: output)
+    output.complete()
   }
 
   static func pad(_ n: Int) -> String {
     let digits = String(n)
     return String(repeating: "0", count: max(0, 5 - digits.count)) + digits
-  }
-
-  /// Creates `folder` when missing; refuses to replace model files without `overwrite`.
-  static func prepare(folder: String, overwrite: Bool, files: [String]) throws {
-    guard fileExists(atPath: folder) else { return try createDirectories(folder) }
-    guard try fileKind(atPath: folder) == .directory else {
-      throw IOError.cannotWrite(path: folder, reason: "exists and is not a folder")
-    }
-    guard !overwrite else { return }
-    for name in files where fileExists(atPath: folder + "/" + name) {
-      throw IOError.cannotWrite(path: folder + "/" + name, reason: "already exists (use --force to overwrite)")
-    }
   }
 
   static func torchName(_ type: DType) -> String {
@@ -201,18 +191,18 @@ public enum HuggingFaceConversion {
 
   /// Copies tokenizer files from the folder of the source's first file; when there are none but
   /// the checkpoint carries a vocabulary (GGUF, llama2.c), writes it as `tokenizer.model`.
-  static func copyTokenizerFiles(from reader: any CheckpointReader, to folder: String, names: [String] = tokenizerFiles) throws {
+  static func copyTokenizerFiles(from reader: any CheckpointReader, to output: OutputFolder, names: [String] = tokenizerFiles) throws {
     guard let first = reader.files.first else { return }
     let sourceFolder = try fileKind(atPath: first) == .directory ? first : String(first[..<(first.lastIndex(of: "/") ?? first.startIndex)])
     var copied = false
     for name in names {
       let path = (sourceFolder.isEmpty ? "." : sourceFolder) + "/" + name
       guard fileExists(atPath: path), try fileKind(atPath: path) == .regularFile else { continue }
-      try AtomicFile.write(try MappedFile(path: path).contents, to: folder + "/" + name)
+      try output.write(try MappedFile(path: path).contents, to: name)
       copied = copied || name == "tokenizer.model" || name == "tokenizer.json"
     }
     if !copied, let vocabulary = try reader.vocabulary() {
-      try AtomicFile.write(SentencePieceModelWriter.serialize(vocabulary), to: folder + "/tokenizer.model")
+      try output.write(SentencePieceModelWriter.serialize(vocabulary), to: "tokenizer.model")
     }
   }
 }

@@ -57,7 +57,7 @@ public enum MetaConversion {
     }
     let mainType = type ?? entries.first { $0.shape.count == 2 }?.type ?? .f32
     let fileNames = (0..<shards).map { "consolidated.\($0 < 10 ? "0" : "")\($0).pth" }
-    try HuggingFaceConversion.prepare(folder: folder, overwrite: overwrite, files: fileNames + ["params.json"])
+    let output = try OutputFolder(folder, overwrite: overwrite, files: fileNames + ["params.json"])
 
     let frequencies = ropeFrequencies(config, type: mainType)
     let total = entries.reduce(0) { $0 + TensorPlan(name: $1.name, shape: $1.shape, type: $1.type).byteCount } * shards
@@ -65,7 +65,7 @@ public enum MetaConversion {
     for rank in 0..<shards {
       let plans = entries.map { TensorPlan(name: $0.name, shape: $0.shape, type: $0.type) }
         + [TensorPlan(name: "rope.freqs", shape: [config.headDim / 2], type: mainType)]
-      let writer = try TorchCheckpointWriter(path: folder + "/" + fileNames[rank], overwrite: true, tensors: plans)
+      let writer = try TorchCheckpointWriter(path: output.file(fileNames[rank]), overwrite: true, tensors: plans)
       for (entry, plan) in zip(entries, plans) {
         var encoding = TensorEncoding(allowsF16Overflow: allowsF16Overflow)
         let tensor = try reader.tensor(entry.source)
@@ -77,9 +77,11 @@ public enum MetaConversion {
       }
       try frequencies.withUnsafeBytes { try writer.write($0) }
       try writer.finish()
+      output.finished(fileNames[rank])
     }
-    try AtomicFile.write(Array(paramsJSON(config).utf8), to: folder + "/params.json")
-    try HuggingFaceConversion.copyTokenizerFiles(from: reader, to: folder, names: ["tokenizer.model"])
+    try output.write(Array(paramsJSON(config).utf8), to: "params.json")
+    try HuggingFaceConversion.copyTokenizerFiles(from: reader, to: output, names: ["tokenizer.model"])
+    output.complete()
   }
 
   /// fairscale's split: column-parallel layers by rows, row-parallel ones and Llama 2's

@@ -28,6 +28,8 @@ struct TensorEncoding {
   }
 
   func write(_ tensor: Tensor, as type: DType, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+    // A conversion reads every tensor once: its mapped pages are not needed afterwards.
+    defer { tensor.dropResidentPages() }
     let rowLength = tensor.rowLength
     let rows = self.rows ?? 0..<tensor.rowCount
     let columns = self.columns ?? 0..<rowLength

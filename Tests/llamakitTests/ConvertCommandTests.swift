@@ -212,6 +212,71 @@ struct ConvertCommandTests {
   }
 }
 
+extension ConvertCommandTests {
+  /// Starts `llamakit convert`, waits until it has begun writing (its temporary file is in
+  /// `folder`), sends `signal`, and returns the exit status and whether it was still running.
+  func interrupt(_ arguments: [String], in folder: String, with signal: Int32) throws -> (status: Int32, interrupted: Bool) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CLI.binary)
+    process.arguments = arguments
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    var writing = false
+    for _ in 0..<4000 where !writing && process.isRunning {
+      writing = (try FileManager.default.contentsOfDirectory(atPath: folder)).contains { $0.contains(".llamakit-") }
+      if !writing { usleep(500) }
+    }
+    let interrupted = writing && process.isRunning
+    if interrupted { kill(process.processIdentifier, signal) }
+    process.waitUntilExit()
+    return (process.terminationStatus, interrupted)
+  }
+
+  @Test("a conversion killed while writing leaves no file at DST; SIGTERM and SIGINT also remove its temporary file")
+  func interrupted() throws {
+    for signal in [SIGKILL, SIGTERM, SIGINT] {
+      let folder = try temporaryFolder()
+      defer { try? FileManager.default.removeItem(atPath: folder) }
+      let out = folder + "/model.Q4_K_M.gguf"
+      var result = (status: Int32(0), interrupted: false)
+      // A fast machine may finish before the signal: try a few times.
+      for _ in 0..<5 where !result.interrupted {
+        try? FileManager.default.removeItem(atPath: out)
+        result = try interrupt(["convert", Self.m0 + "/hf", out, "--type", "q4_k_m", "--force"], in: folder, with: signal)
+      }
+      #expect(result.interrupted, "signal \(signal): the conversion always finished first")
+      guard result.interrupted else { continue }
+      #expect(result.status != 0)
+      #expect(!FileManager.default.fileExists(atPath: out), "signal \(signal)")
+      let left = try FileManager.default.contentsOfDirectory(atPath: folder)
+      if signal != SIGKILL { #expect(left.isEmpty, "signal \(signal) left \(left)") }
+    }
+  }
+
+  @Test("a write error (the file size limit, as a full disk would) is a one-line error naming the file, and leaves nothing")
+  func writeError() throws {
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    for (target, flags) in [
+      ("model.gguf", [String]()), ("hf", ["--to", "safetensors", "--max-shard-size", "600KB"]), ("pt", ["--to", "pytorch"]),
+      ("meta", ["--to", "meta", "--shards", "2"]), ("model.bin", []),
+    ] {
+      let out = folder + "/" + target
+      // Writes past 550 KB (1100 blocks of 512 bytes in Debian's sh, dash) fail with EFBIG
+      // (SIGXFSZ ignored), as they would on a full disk. The sharded folder gets its first
+      // shards (lm_head, the embedding: 512 KB each) before a 768 KB one fails.
+      let command = ([CLI.binary, "convert", Self.m0 + "/hf", out] + flags).map { "'\($0)'" }.joined(separator: " ")
+      let result = try CLI.runShell("ulimit -f 1100; trap '' XFSZ; exec \(command)")
+      #expect(result.status != 0, "\(target)")
+      let lines = result.stderr.split(separator: "\n")
+      #expect(lines.count == 1 && result.stderr.contains("File too large") && result.stderr.contains(folder), "\(target): \(result.stderr)")
+      // Nothing: no target file, no temporary file, no folder the conversion created.
+      let left = try FileManager.default.contentsOfDirectory(atPath: folder)
+      #expect(left.isEmpty, "\(target) left \(left)")
+    }
+  }
+}
+
 /// The reference data's models (LLAMAKIT_REFERENCE_DATA), when set.
 enum ConvertReferenceData {
   static let models: String? = ProcessInfo.processInfo.environment["LLAMAKIT_REFERENCE_DATA"].flatMap {

@@ -107,6 +107,7 @@ struct ConvertCommand: ParsableCommand {
   }
 
   func run() throws {
+    AtomicFile.removeTemporaryFilesOnTermination()
     let reader = try ModelFiles.open(source)
     let progress = Progress(label: "convert")
     let type = self.type?.lowercased()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import LlamaIO
 import LlamaKit
 
 struct SynthCommand: ParsableCommand {
@@ -47,6 +48,7 @@ struct SynthCommand: ParsableCommand {
   }
 
   func run() throws {
+    AtomicFile.removeTemporaryFilesOnTermination()
     let vocabulary = try tokenizer.map { try ModelFiles.tokenizer($0).vocabulary }
     let progress = Progress(label: output)
     try SyntheticModel.write(
