@@ -21,6 +21,7 @@ public enum Quantization {
     case .q4_K: return q4_K
     case .q5_K: return q5_K
     case .q6_K: return q6_K
+    case .iq4_nl: return iq4_nl
     default: return nil
     }
   }

@@ -58,13 +58,16 @@ public enum GGUFConversion {
   }
 
   /// llama-quantize's replacement for a type whose blocks do not divide the rows: K-quants go
-  /// to the nearest 32-element type, anything that still does not fit to F16.
+  /// to a 32-element type, anything that still does not fit to F16.
   static func fallback(_ type: DType, rowLength: Int) -> DType {
     func fits(_ t: DType) -> Bool { rowLength % t.blockSize == 0 }
     if fits(type) { return type }
     let replacement: DType
     switch type {
-    case .q2_K, .q3_K, .iq4_xs: replacement = .iq4_nl
+    // Q2_K and Q3_K become Q4_0 in the llama.cpp the reference files were made with (commit
+    // 0c1e570; checked with llama_model_quantize on M1, whose rows are 128 long).
+    case .q2_K, .q3_K: replacement = .q4_0
+    case .iq4_xs: replacement = .iq4_nl
     case .q4_K: replacement = .q5_0
     case .q5_K: replacement = .q5_1
     case .q6_K: replacement = .q8_0

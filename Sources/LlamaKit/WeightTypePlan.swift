@@ -5,7 +5,8 @@ import LlamaFormats
 /// one of llama-quantize's mixes for a LLaMA model without an importance matrix (its
 /// `llama_tensor_get_type`: output.weight Q6_K; Q4_K_M/Q5_K_M give attn_v and ffn_down of the
 /// first and last eighth of the layers, and of every third layer between, Q6_K; Q3_K_M and Q2_K
-/// their own attn_v, attn_output and ffn_down choices).
+/// their own attn_v, attn_output and ffn_down choices; IQ4_NL gives attn_v Q5_K when four or more
+/// query heads share a key/value head).
 public struct WeightTypePlan: Sendable, Equatable {
   public let name: String
   let base: DType
@@ -41,6 +42,7 @@ public struct WeightTypePlan: Sendable, Equatable {
     let layers = config.numHiddenLayers
     switch (self.name, tensor) {
     case (_, .attentionNorm), (_, .ffnNorm): return .f32
+    case ("iq4_nl", .attentionV): return config.numAttentionHeads / config.numKeyValueHeads >= 4 ? .q5_K : .iq4_nl
     case ("q2_k", .attentionV): return config.numAttentionHeads / config.numKeyValueHeads >= 4 ? .q4_K : .q3_K
     case ("q2_k", .ffnDown), ("q2_k", .attentionOutput): return .q3_K
     case ("q3_k_m", .attentionV): return layer < 2 ? .q5_K : .q4_K

@@ -293,7 +293,7 @@ struct ConvertReferenceTests {
     arguments: [
       ("m0", "q8_0", "Q8_0"), ("m0", "q4_0", "Q4_0"), ("m0", "q4_1", "Q4_1"), ("m0", "q5_0", "Q5_0"), ("m0", "q4_k_m", "Q4_K_M"),
       ("m0", "q5_k_m", "Q5_K_M"), ("m0", "q6_k", "Q6_K"), ("m0", "q3_k_m", "Q3_K_M"), ("m0", "q2_k", "Q2_K"),
-      ("m1", "q8_0", "Q8_0"),
+      ("m0", "iq4_nl", "IQ4_NL"), ("m1", "q8_0", "Q8_0"),
     ])
   func quantized(model: String, type: String, file: String) throws {
     let models = try #require(ConvertReferenceData.models)

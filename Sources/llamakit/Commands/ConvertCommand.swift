@@ -45,7 +45,7 @@ struct ConvertCommand: ParsableCommand {
   @Option(help: "Target format: gguf, safetensors, pytorch, meta or llama2c (default: from DST's name).")
   var to: String?
 
-  @Option(name: .customLong("type"), help: "Tensor type or mix: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q2_k, q3_k_m, q4_k_m, q5_k_m, q6_k (default: keep each tensor's type).")
+  @Option(name: .customLong("type"), help: "Tensor type or mix: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, iq4_nl, q2_k, q3_k_m, q4_k_m, q5_k_m, q6_k (default: keep each tensor's type).")
   var type: String?
 
   @Option(help: "Model-parallel shards for --to meta (default: 1).")
@@ -58,7 +58,7 @@ struct ConvertCommand: ParsableCommand {
   var force = false
 
   static let formats = ["gguf", "safetensors", "pytorch", "meta", "llama2c"]
-  static let ggufTypes = ["f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "q2_k", "q3_k_m", "q4_k_m", "q5_k_m", "q6_k"]
+  static let ggufTypes = ["f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "iq4_nl", "q2_k", "q3_k_m", "q4_k_m", "q5_k_m", "q6_k"]
   static let floatTypes = ["f32", "f16", "bf16"]
 
   /// The target format: --to, else from DST's name.
