@@ -14,7 +14,7 @@ public enum GGUFConversion {
   /// total bytes).
   public static func write(
     _ reader: any CheckpointReader, to path: String, plan: WeightTypePlan?, allowsF16Overflow: Bool = false,
-    overwrite: Bool = false, progress: (Int, Int) -> Void = { _, _ in }
+    overwrite: Bool = false, progress: (ConversionProgress) -> Void = { _ in }
   ) throws {
     let config = reader.config
     guard let vocabulary = try reader.vocabulary() else {
@@ -45,14 +45,13 @@ public enum GGUFConversion {
       config: config, name: Self.modelName(reader), fileType: fileType,
       quantized: plans.contains { $0.type.isQuantized }, vocabulary: vocabulary)
     let writer = try GGUFWriter(path: path, overwrite: overwrite, metadata: metadata, tensors: plans)
-    let total = tensors.reduce(0) { $0 + $1.byteCount }
-    var done = 0
+    var done = ConversionProgress(tensorCount: plans.count, totalBytes: plans.reduce(0) { $0 + $1.byteCount })
     for (info, target) in zip(tensors, plans) {
       try TensorEncoding.write(try reader.tensor(info.name), as: target.type, allowsF16Overflow: allowsF16Overflow) {
         try writer.write($0)
       }
-      done += info.byteCount
-      progress(done, total)
+      done.add(target.byteCount)
+      progress(done)
     }
     try writer.finish()
   }

@@ -45,7 +45,8 @@ public enum HuggingFaceConversion {
 
   public static func write(
     _ reader: any CheckpointReader, toFolder folder: String, weights: Weights = .safetensors, type: DType? = nil,
-    maxShardBytes: Int? = nil, allowsF16Overflow: Bool = false, overwrite: Bool = false, progress: (Int, Int) -> Void = { _, _ in }
+    maxShardBytes: Int? = nil, allowsF16Overflow: Bool = false, overwrite: Bool = false,
+    progress: (ConversionProgress) -> Void = { _ in }
   ) throws {
     let config = reader.config
     if let type, !writableTypes.contains(type) {
@@ -101,16 +102,15 @@ public enum HuggingFaceConversion {
     let fileNames = shards.count == 1 ? [weights.single] : shards.indices.map { weights.shard($0 + 1, of: shards.count) }
     let output = try OutputFolder(folder, overwrite: overwrite, files: fileNames + [weights.index, "config.json"])
 
-    let total = plans.reduce(0) { $0 + $1.info.byteCount }
-    var done = 0
+    var done = ConversionProgress(tensorCount: plans.count, totalBytes: plans.reduce(0) { $0 + $1.plan.byteCount })
     for (shard, indices) in shards.enumerated() {
       let writer = try weights.writer(path: output.file(fileNames[shard]), tensors: indices.map { plans[$0].plan })
       for index in indices {
         let entry = plans[index]
         let encoding = TensorEncoding(rowOrder: entry.rows, allowsF16Overflow: allowsF16Overflow)
         try encoding.write(try reader.tensor(entry.info.name), as: entry.plan.type) { try writer.write($0) }
-        done += entry.info.byteCount
-        progress(done, total)
+        done.add(entry.plan.byteCount)
+        progress(done)
       }
       try writer.finish()
       output.finished(fileNames[shard])

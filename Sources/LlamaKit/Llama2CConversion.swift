@@ -12,7 +12,7 @@ public enum Llama2CConversion {
   /// `destination` is the model file, or a folder that gets `model.bin`.
   public static func write(
     _ reader: any CheckpointReader, to destination: String, version: Llama2CWriter.Version = .legacy,
-    overwrite: Bool = false, progress: (Int, Int) -> Void = { _, _ in }
+    overwrite: Bool = false, progress: (ConversionProgress) -> Void = { _ in }
   ) throws {
     let isFolder = try fileExists(atPath: destination) && fileKind(atPath: destination) == .directory
     let path = isFolder ? destination + "/model.bin" : destination
@@ -27,12 +27,11 @@ public enum Llama2CConversion {
     let vocabulary = try reader.vocabulary()
     if !overwrite, vocabulary != nil, fileExists(atPath: tokenizerPath) { throw IOError.outputExists(path: tokenizerPath) }
     let writer = try Llama2CWriter(path: path, overwrite: overwrite, config: config, version: version)
-    let total = writer.tensors.reduce(0) { $0 + $1.byteCount }
-    var done = 0
+    var done = ConversionProgress(tensorCount: writer.tensors.count, totalBytes: writer.tensors.reduce(0) { $0 + $1.byteCount })
     for plan in writer.tensors {
       try TensorEncoding.write(try reader.tensor(plan.name), as: .f32) { try writer.write($0) }
-      done += plan.byteCount
-      progress(done, total)
+      done.add(plan.byteCount)
+      progress(done)
     }
     try writer.finish()
     if let vocabulary {

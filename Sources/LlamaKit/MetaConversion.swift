@@ -17,7 +17,7 @@ import PyTorch
 public enum MetaConversion {
   public static func write(
     _ reader: any CheckpointReader, toFolder folder: String, shards: Int = 1, type: DType? = nil,
-    allowsF16Overflow: Bool = false, overwrite: Bool = false, progress: (Int, Int) -> Void = { _, _ in }
+    allowsF16Overflow: Bool = false, overwrite: Bool = false, progress: (ConversionProgress) -> Void = { _ in }
   ) throws {
     let config = reader.config
     if let type, !TorchCheckpointWriter.writableTypes.contains(type) {
@@ -60,8 +60,9 @@ public enum MetaConversion {
     let output = try OutputFolder(folder, overwrite: overwrite, files: fileNames + ["params.json"])
 
     let frequencies = ropeFrequencies(config, type: mainType)
-    let total = entries.reduce(0) { $0 + TensorPlan(name: $1.name, shape: $1.shape, type: $1.type).byteCount } * shards
-    var done = 0
+    var done = ConversionProgress(
+      tensorCount: entries.count * shards,
+      totalBytes: entries.reduce(0) { $0 + TensorPlan(name: $1.name, shape: $1.shape, type: $1.type).byteCount } * shards)
     for rank in 0..<shards {
       let plans = entries.map { TensorPlan(name: $0.name, shape: $0.shape, type: $0.type) }
         + [TensorPlan(name: "rope.freqs", shape: [config.headDim / 2], type: mainType)]
@@ -72,8 +73,8 @@ public enum MetaConversion {
         if entry.dimension == 0 { encoding.rows = (rank * entry.shape[0])..<((rank + 1) * entry.shape[0]) }
         if entry.dimension == 1 { encoding.columns = (rank * entry.shape[1])..<((rank + 1) * entry.shape[1]) }
         try encoding.write(tensor, as: entry.type) { try writer.write($0) }
-        done += plan.byteCount
-        progress(done, total)
+        done.add(plan.byteCount)
+        progress(done)
       }
       try frequencies.withUnsafeBytes { try writer.write($0) }
       try writer.finish()

@@ -113,7 +113,7 @@ struct ConvertCommand: ParsableCommand {
     let type = self.type?.lowercased()
     let floatType = type.flatMap { ["f32": DType.f32, "f16": .f16, "bf16": .bf16][$0] }
     let allowsF16Overflow = type == "f16"
-    let update: (Int, Int) -> Void = { progress.update($0, $1) }
+    let update: (ConversionProgress) -> Void = { progress.update($0.bytes, $0.totalBytes, items: ($0.tensors, $0.tensorCount, "tensors")) }
     switch format {
     case "safetensors", "pytorch":
       try HuggingFaceConversion.write(

@@ -53,7 +53,7 @@ struct SynthCommand: ParsableCommand {
     let progress = Progress(label: output)
     try SyntheticModel.write(
       shape: ModelShape.named(shape)!, types: WeightTypePlan.named(type)!, seed: seed, to: output, overwrite: force,
-      vocabulary: vocabulary, progress: progress.update)
+      vocabulary: vocabulary, progress: { progress.update($0, $1) })
     progress.finish()
   }
 }

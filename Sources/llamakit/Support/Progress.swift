@@ -19,8 +19,8 @@ final class Progress {
     return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
   }
 
-  /// Bytes (or items) done out of total.
-  func update(_ done: Int, _ total: Int) {
+  /// Bytes (or items) done out of total; `items` adds a count ("12/201 tensors").
+  func update(_ done: Int, _ total: Int, items: (done: Int, total: Int, name: String)? = nil) {
     guard enabled else { return }
     let t = Self.now()
     guard t - lastDraw >= 0.1 || done == total else { return }
@@ -29,7 +29,8 @@ final class Progress {
     let rate = Double(done) / elapsed
     let eta = rate > 0 ? Double(total - done) / rate : 0
     let percent = total > 0 ? 100 * Double(done) / Double(total) : 100
-    let line = "\(label): \(Int(percent))% \(megabytes(done))/\(megabytes(total)) MB, \(Int(rate / 1e6)) MB/s, ETA \(Int(eta)) s"
+    let counted = items.map { "\($0.done)/\($0.total) \($0.name), " } ?? ""
+    let line = "\(label): \(Int(percent))% \(counted)\(megabytes(done))/\(megabytes(total)) MB, \(Int(rate / 1e6)) MB/s, ETA \(Int(eta)) s"
     StandardError.write("\r\u{1B}[K" + line)
     drawn = true
   }
