@@ -49,6 +49,9 @@ let package = Package(
       ]),
     .target(name: "LlamaInference", dependencies: ["LlamaCore", "LlamaKernels"]),
     .target(name: "LlamaFormats", dependencies: ["LlamaIO", "LlamaCore", "LlamaTokenizer"]),
+    // The evaluation harness: lm-eval's requests and tasks, llama.cpp's perplexity, on any
+    // model that gives logits (LogitModel).
+    .target(name: "LlamaEval", dependencies: ["LlamaCore", "LlamaKernels", "LlamaTokenizer", "LlamaIO"]),
 
     // Checkpoint formats: one library target each, registered in LlamaKit/BuiltinFormats.swift.
     .target(name: "GGUF", dependencies: ["LlamaFormats"], path: "Plugins/GGUF"),
@@ -56,7 +59,7 @@ let package = Package(
     .target(name: "PyTorch", dependencies: ["LlamaFormats"], path: "Plugins/PyTorch"),
     .target(name: "Llama2C", dependencies: ["LlamaFormats"], path: "Plugins/Llama2C"),
 
-    .target(name: "LlamaKit", dependencies: ["LlamaFormats", "LlamaInference", "GGUF", "Safetensors", "PyTorch", "Llama2C"]),
+    .target(name: "LlamaKit", dependencies: ["LlamaFormats", "LlamaInference", "LlamaEval", "GGUF", "Safetensors", "PyTorch", "Llama2C"]),
     .executableTarget(
       name: "llamakit",
       dependencies: [
@@ -68,8 +71,9 @@ let package = Package(
     .testTarget(name: "LlamaTokenizerTests", dependencies: ["LlamaTokenizer", "LlamaIO"]),
     .testTarget(name: "LlamaCoreTests", dependencies: ["LlamaCore"]),
     .testTarget(name: "LlamaKernelsTests", dependencies: ["LlamaKernels", "LlamaCore"]),
-    .testTarget(name: "LlamaInferenceTests", dependencies: ["LlamaInference", "LlamaKit", "LlamaCore", "LlamaIO", "LlamaTokenizer"]),
+    .testTarget(name: "LlamaInferenceTests", dependencies: ["LlamaInference", "LlamaKit", "LlamaEval", "LlamaCore", "LlamaIO", "LlamaTokenizer"]),
     .testTarget(name: "LlamaFormatsTests", dependencies: ["LlamaKit", "LlamaFormats", "LlamaCore", "LlamaIO", "LlamaTokenizer", "GGUF", "Safetensors", "PyTorch", "Llama2C"]),
+    .testTarget(name: "LlamaEvalTests", dependencies: ["LlamaEval", "LlamaKit", "LlamaInference", "LlamaCore", "LlamaIO", "LlamaTokenizer"]),
     .testTarget(name: "llamakitTests", dependencies: ["llamakit", "LlamaIO", "LlamaCore", "LlamaFormats", "LlamaKit"]),
   ]
 )

@@ -24,11 +24,14 @@ public final class InferenceSession {
   let buffers: SessionBuffers
 
   /// Which logits `evaluate` returns.
-  public enum Logits: Sendable {
+  public enum Logits: Sendable, Equatable {
     /// The last token's: what generation samples from.
     case last
-    /// Every token's, row after row: what perplexity and scoring need.
+    /// Every token's, row after row: what scoring needs.
     case all
+    /// The tokens' from index `k` of the input on (the output projection is skipped for the
+    /// others): perplexity scores only the second half of a chunk.
+    case from(Int)
   }
 
   public init(model: LlamaModel, contextLength: Int, batchSize: Int = 512, threads: Int? = nil, referenceKernels: Bool = false) throws {
@@ -61,13 +64,22 @@ public final class InferenceSession {
       throw ModelError.invalidInput(
         "the context holds \(contextLength) tokens; \(position) are used and \(tokens.count) more do not fit")
     }
+    // The first input index whose logits are returned.
+    let firstOutput: Int
+    switch logits {
+    case .last: firstOutput = tokens.count - 1
+    case .all: firstOutput = 0
+    case .from(let k):
+      guard k >= 0 && k < tokens.count else { throw ModelError.invalidInput("logits from token \(k) of \(tokens.count)") }
+      firstOutput = k
+    }
     var result = [Float]()
-    result.reserveCapacity(logits == .all ? tokens.count * vocab : vocab)
+    result.reserveCapacity((tokens.count - firstOutput) * vocab)
     var start = 0
     while start < tokens.count {
       let chunk = Array(tokens[start..<min(tokens.count, start + batchSize)])
-      let isLast = start + chunk.count == tokens.count
-      let wanted: Range<Int>? = logits == .all ? 0..<chunk.count : (isLast ? (chunk.count - 1)..<chunk.count : nil)
+      let end = start + chunk.count
+      let wanted: Range<Int>? = firstOutput < end ? max(0, firstOutput - start)..<chunk.count : nil
       try forward(chunk, logitRows: wanted)
       if let wanted {
         result.append(contentsOf: UnsafeBufferPointer(start: buffers.logits, count: wanted.count * vocab))

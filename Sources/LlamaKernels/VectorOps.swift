@@ -118,6 +118,37 @@ public enum VectorOps {
     for j in 0..<n { x[j] *= normalizer }
   }
 
+  /// The largest of x[0..<n] and log Σ e^(x − largest), the exponentials in f32 and their sum
+  /// in f64 (as llama.cpp's perplexity sums them): log-softmax(x)[i] = x[i] − largest − logSum.
+  public static func logSumExp(_ x: UnsafePointer<Float>, _ n: Int) -> (largest: Float, logSum: Double) {
+    var maxima = SIMD8<Float>(repeating: -.infinity)
+    var i = 0
+    while i + 8 <= n {
+      maxima = _mm256_max_ps(maxima, UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self))
+      i += 8
+    }
+    var largest = AVX2.max(maxima)
+    while i < n {
+      largest = max(largest, x[i])
+      i += 1
+    }
+    let m = SIMD8<Float>(repeating: largest)
+    var low = SIMD4<Double>(), high = SIMD4<Double>()
+    i = 0
+    while i + 8 <= n {
+      let e = exp8(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) - m)
+      low += _mm256_cvtps_pd(e.lowHalf)
+      high += _mm256_cvtps_pd(e.highHalf)
+      i += 8
+    }
+    var sum = (low + high).sum()
+    while i < n {
+      sum += Double(expf(x[i] - largest))
+      i += 1
+    }
+    return (largest, log(sum))
+  }
+
   /// `y += a · x` over n floats.
   @inline(__always)
   public static func addScaled(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ a: Float, _ n: Int) {

@@ -35,6 +35,19 @@ final class Progress {
     drawn = true
   }
 
+  /// Items done out of total ("12/30 chunks, 3.2 chunks/s, ETA 5 s").
+  func update(_ done: Int, of total: Int, unit: String) {
+    guard enabled else { return }
+    let t = Self.now()
+    guard t - lastDraw >= 0.1 || done == total else { return }
+    lastDraw = t
+    let rate = Double(done) / max(t - start, 1e-9)
+    let eta = rate > 0 ? Double(total - done) / rate : 0
+    let tenths = Int((rate * 10).rounded())
+    StandardError.write("\r\u{1B}[K\(label): \(done)/\(total) \(unit), \(tenths / 10).\(tenths % 10) \(unit)/s, ETA \(Int(eta)) s")
+    drawn = true
+  }
+
   func finish() {
     if drawn { StandardError.write("\n") }
   }
