@@ -5,6 +5,10 @@ import LlamaInference
 import LlamaKit
 import LlamaTokenizer
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 struct PerplexityCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "perplexity",
@@ -16,8 +20,16 @@ struct PerplexityCommand: ParsableCommand {
       chunk scored. It prints the running estimate after every chunk ([1]…,[2]…) and \
       "Final estimate: PPL = … +/- …" with llama-perplexity's delta-method error.
 
+      --method rolling is lm-eval's loglikelihood_rolling: each document scored from its first \
+      token in disjoint windows of --ctx predictions (default: the model's trained context, as \
+      lm-eval's max_length), the first window starting with BOS; it reports lm-eval's word \
+      perplexity, byte perplexity and bits per byte, and the token perplexity. The file is one \
+      document, or with --documents wikitext the articles of a WikiText wiki.*.raw file, each \
+      detokenized as lm-eval's wikitext task does (its numbers).
+
       Examples:
         llamakit perplexity llama-2-7b.Q4_K_M.gguf --file wiki.test.raw
+        llamakit perplexity llama-2-7b.Q4_K_M.gguf --file wiki.test.raw --method rolling --documents wikitext
         llamakit perplexity models/llama-2-7b-hf --file wiki.test.raw --ctx 512 --chunks 100 --json
       """)
 
@@ -26,22 +38,28 @@ struct PerplexityCommand: ParsableCommand {
   @Option(name: [.customShort("f"), .long], help: "The text file to score.")
   var file: String
 
-  @Option(name: [.customShort("c"), .customLong("ctx")], help: "Tokens per chunk (llama-perplexity's -c).")
-  var context = 512
+  @Option(name: [.customShort("c"), .customLong("ctx")], help: "Tokens per chunk (llama-perplexity's -c; default 512), or the rolling window (default: the model's context).")
+  var context: Int?
 
   @Option(help: "Chunks to evaluate at most (default: every whole chunk).")
   var chunks: Int?
 
-  @Option(help: "chunked (llama.cpp).")
+  @Option(help: "chunked (llama.cpp) or rolling (lm-eval).")
   var method = "chunked"
+
+  @Option(help: "For rolling: file (the whole file is one document) or wikitext (its articles, as lm-eval's wikitext task).")
+  var documents = "file"
 
   @Flag(help: "Print one JSON object instead of the running estimate.")
   var json = false
 
   func validate() throws {
-    guard method == "chunked" else { throw ValidationError("--method \(method): expected chunked") }
-    guard context >= 4 else { throw ValidationError("--ctx must be at least 4, not \(context)") }
+    guard method == "chunked" || method == "rolling" else { throw ValidationError("--method \(method): expected chunked or rolling") }
+    guard documents == "file" || documents == "wikitext" else { throw ValidationError("--documents \(documents): expected file or wikitext") }
+    if documents != "file" && method != "rolling" { throw ValidationError("--documents applies to --method rolling") }
+    if let context, context < 4 { throw ValidationError("--ctx must be at least 4, not \(context)") }
     if let chunks, chunks < 1 { throw ValidationError("--chunks must be positive, not \(chunks)") }
+    if chunks != nil && method == "rolling" { throw ValidationError("--chunks applies to --method chunked") }
   }
 
   func run() throws {
@@ -55,6 +73,11 @@ struct PerplexityCommand: ParsableCommand {
     }
     let bosID = Int(tokenizer.vocabulary.trainer.bosID)
     let bos: Int? = bosID >= 0 ? bosID : nil
+    if method == "rolling" {
+      try rolling(text: text, tokenizer: tokenizer, model: model, bos: bos)
+      return
+    }
+    let context = self.context ?? 512
     let tokens = (bos.map { [$0] } ?? []) + tokenizer.encode(text).map(Int.init)
     if let trained = model.config.contextLength, context > trained {
       StandardError.write("llamakit: warning: --ctx \(context) is longer than the \(trained) tokens \(options.model) was trained on\n")
@@ -86,6 +109,61 @@ struct PerplexityCommand: ParsableCommand {
       StandardOutput.write(JSON.object(JSONObject(object)).serialized(pretty: true) + "\n")
     } else {
       StandardOutput.write("\nFinal estimate: PPL = \(Self.fixed(result.perplexity, 4)) +/- \(Self.fixed(result.standardError, 5))\n")
+    }
+    StandardOutput.flush()
+  }
+
+  /// lm-eval's rolling log-likelihood over the documents: word and byte perplexity, bits per
+  /// byte (on the original text), and token perplexity with llama-perplexity's ±.
+  func rolling(text: String, tokenizer: any Tokenizer, model: LlamaModel, bos: Int?) throws {
+    let maxLength = context ?? model.config.contextLength ?? 2048
+    let pages = documents == "wikitext" ? Wikitext.articles(text) : [text]
+    let rolling = RollingLoglikelihood(maxLength: maxLength, prefix: bos ?? Int(tokenizer.vocabulary.trainer.eosID))
+    let session = try InferenceSession(model: model, contextLength: maxLength, batchSize: min(maxLength, 512), threads: options.threads)
+    let progress = Progress(label: "perplexity")
+    var metrics = Wikitext.Metrics()
+    var total = RollingLoglikelihood.Score()
+    for (index, page) in pages.enumerated() {
+      let scored = documents == "wikitext" ? Wikitext.detokenize(page) : page
+      // As lm-eval encodes it: with the tokenizer's BOS in front (which the first window then
+      // predicts after the BOS prefix).
+      let tokens = (bos.map { [$0] } ?? []) + tokenizer.encode(scored).map(Int.init)
+      let score = try rolling.score(tokens, model: session)
+      total.add(score)
+      metrics.add(logLikelihood: score.logLikelihood, page: page)
+      progress.update(index + 1, of: pages.count, unit: "documents")
+    }
+    progress.finish()
+    let meanNLL = -total.logLikelihood / Double(total.tokens)
+    let ppl = exp(meanNLL)
+    let variance = total.nllSquaredSum / Double(total.tokens) - meanNLL * meanNLL
+    let stderr = total.tokens > 1 && variance > 0 ? ppl * (variance / Double(total.tokens - 1)).squareRoot() : .nan
+    if json {
+      let object: [(String, JSON)] = [
+        ("method", .string(method)),
+        ("n_ctx", .number(maxLength)),
+        ("documents", .number(pages.count)),
+        ("chunks", .number(total.windows)),
+        ("scored_tokens", .number(total.tokens)),
+        ("log_likelihood", .number(total.logLikelihood)),
+        ("words", .number(metrics.words)),
+        ("bytes", .number(metrics.bytes)),
+        ("word_perplexity", .number(metrics.wordPerplexity)),
+        ("byte_perplexity", .number(metrics.bytePerplexity)),
+        ("bits_per_byte", .number(metrics.bitsPerByte)),
+        ("ppl", .number(ppl)),
+        ("ppl_stderr", .number(stderr)),
+      ]
+      StandardOutput.write(JSON.object(JSONObject(object)).serialized(pretty: true) + "\n")
+    } else {
+      StandardOutput.write("""
+        \(pages.count) document\(pages.count == 1 ? "" : "s"), \(total.tokens) tokens in \(total.windows) windows of at most \(maxLength)
+        word_perplexity: \(Self.fixed(metrics.wordPerplexity, 4))
+        byte_perplexity: \(Self.fixed(metrics.bytePerplexity, 4))
+        bits_per_byte: \(Self.fixed(metrics.bitsPerByte, 4))
+        token perplexity: \(Self.fixed(ppl, 4)) +/- \(Self.fixed(stderr, 5))
+
+        """)
     }
     StandardOutput.flush()
   }
