@@ -8,6 +8,9 @@ public protocol LogitModel: AnyObject {
   var contextLength: Int { get }
   /// Empties the cache: the next tokens start at position 0.
   func reset()
+  /// Keeps the first `position` tokens of the cache (at most as many as it holds): the next
+  /// tokens continue from there.
+  func rewind(to position: Int)
   /// Appends `tokens` at the current position and returns the logits of every position from
   /// `firstOutput` on (row-major, `(tokens.count − firstOutput) × vocabularySize`).
   func logits(appending tokens: [Int], from firstOutput: Int) throws -> [Float]
@@ -20,5 +23,12 @@ public enum LogSoftmax {
   public static func logProbability(_ row: UnsafeBufferPointer<Float>, of target: Int) -> Double {
     let (largest, logSum) = VectorOps.logSumExp(row.baseAddress!, row.count)
     return Double(row[target] - largest) - logSum
+  }
+
+  /// The index of the largest logit, the first on a tie (as torch's argmax).
+  public static func argmax(_ row: UnsafeBufferPointer<Float>) -> Int {
+    var best = 0
+    for i in 1..<row.count where row[i] > row[best] { best = i }
+    return best
   }
 }

@@ -52,6 +52,14 @@ public final class InferenceSession {
   /// Forgets the sequence (the cache is overwritten from position 0).
   public func reset() { position = 0 }
 
+  /// Goes back to `position` (at most the current one): the cache keeps the first `position`
+  /// tokens and the next ones overwrite the rest, so several continuations can share one
+  /// evaluated prefix.
+  public func rewind(to position: Int) {
+    precondition(position >= 0 && position <= self.position, "rewind to \(position) from \(self.position)")
+    self.position = position
+  }
+
   /// Runs `tokens` at positions `position…`; returns the logits of the last token or of every
   /// token (`vocabSize` floats per token).
   public func evaluate(_ tokens: [Int], logits: Logits = .last) throws -> [Float] {

@@ -19,6 +19,7 @@ final class TableModel: LogitModel {
   var position = 0
   var calls: [[Int]] = []
   func reset() { position = 0 }
+  func rewind(to position: Int) { self.position = position }
   func logits(appending tokens: [Int], from firstOutput: Int) throws -> [Float] {
     calls.append(tokens)
     var out: [Float] = []

@@ -1,3 +1,5 @@
+import LlamaIO
+
 /// lm-eval's `wikitext` task (evaluation.md §2.9): WikiText-2's raw files split into articles
 /// as the `EleutherAI/wikitext_document_level` builder splits them, each scored with
 /// `loglikelihood_rolling` on its detokenized text, and word perplexity, byte perplexity and
@@ -159,3 +161,16 @@ extension String {
 #if canImport(Glibc)
   import Glibc
 #endif
+
+extension Wikitext {
+  /// lm-eval's `wikitext` task: the articles of `wikitext-2-raw/wiki.test.raw`.
+  static let task = EvaluationTask(
+    name: "wikitext", kind: .rolling, version: 2.0, metrics: ["word_perplexity", "byte_perplexity", "bits_per_byte"]
+  ) { data in
+    let file = "wikitext-2-raw/wiki.test.raw"
+    let documents = articles(try data.text(file, task: "wikitext")).map { page in
+      EvaluationTask.Document(row: .object(JSONObject([("page", .string(page))])), text: "", continuation: detokenize(page), target: detokenize(page))
+    }
+    return (documents, [])
+  }
+}
