@@ -99,6 +99,12 @@ struct LMEvalReferenceTests {
           #expect(abs(ours - stderr) < (task.name == "truthfulqa_mc2" ? 1e-3 : 1e-9), "\(name) \(metric.name) stderr")
         }
       }
+      if allAgree, let perplexity = run.metrics.first(where: { $0.name == "perplexity" }) {
+        // lm-eval's bootstrap with the same resamples (CPython's generator): the same stderr.
+        let expected = try #require(reference?["perplexity,none"]?.doubleValue)
+        let stderr = try #require(reference?["perplexity_stderr,none"]?.doubleValue)
+        #expect(relative(perplexity.value, expected) < 1e-5 && relative(perplexity.stderr ?? 0, stderr) < 1e-5, "\(perplexity) vs \(expected) ± \(stderr)")
+      }
       summary.append("\(name): \(compared) requests, worst |Δ loglik| \(worst), metrics \(run.metrics.map { "\($0.name) \($0.value)" })")
     }
     print("\(slice): " + summary.joined(separator: "; "))

@@ -76,17 +76,19 @@ struct WikitextTests {
   "wikitext against lm-eval 0.4.13", .serialized,
   .enabled(if: EvalFixtures.reference != nil, "LLAMAKIT_REFERENCE_DATA is not set: the lm-eval wikitext reference is skipped"))
 struct WikitextReferenceTests {
-  @Test("M0: the 62 documents and their strings are lm-eval's; fed lm-eval's token ids, every document's log-likelihood within 1e-3 and the corpus metrics as results.json")
-  func m0() throws {
+  @Test("the 62 documents and their strings are lm-eval's; fed lm-eval's token ids, every document's log-likelihood within 1e-3 and the corpus metrics as results.json", arguments: ["m0", "m1"])
+  func wikitext(model: String) throws {
     let data = try #require(EvalFixtures.reference)
-    let folder = data + "/models/m0/reference/lm-eval/wikitext"
+    let folder = data + "/models/\(model)/reference/lm-eval/wikitext"
     let text = try String(contentsOfFile: data + "/corpora/wikitext-2-raw/wiki.test.raw", encoding: .utf8)
     let pages = Wikitext.articles(text)
     let samples = try jsonLines(folder + "/samples_wikitext.jsonl.gz")
     let tokens = try jsonLines(folder + "/tokens_wikitext.jsonl.gz").dropFirst()
     #expect(pages.count == 62 && samples.count == 62 && tokens.count == 62)
-    let session = try InferenceSession(model: try ModelFiles.model(data + "/models/m0/hf"), contextLength: 256, threads: 2)
-    let rolling = RollingLoglikelihood(maxLength: 256, prefix: 1)
+    let loaded = try ModelFiles.model(data + "/models/\(model)/hf")
+    let maxLength = loaded.config.contextLength ?? 2048
+    let session = try InferenceSession(model: loaded, contextLength: maxLength, threads: 2)
+    let rolling = RollingLoglikelihood(maxLength: maxLength, prefix: 1)
     var metrics = Wikitext.Metrics()
     var worst = 0.0
     for (page, (sample, dumped)) in zip(pages, zip(samples, tokens)) {
@@ -108,6 +110,6 @@ struct WikitextReferenceTests {
     let bytePPL = try #require(results?["byte_perplexity,none"]?.doubleValue)
     let bits = try #require(results?["bits_per_byte,none"]?.doubleValue)
     #expect(relative(metrics.wordPerplexity, wordPPL) < 1e-5 && relative(metrics.bytePerplexity, bytePPL) < 1e-6 && relative(metrics.bitsPerByte, bits) < 1e-6)
-    print("m0 wikitext (lm-eval's ids): word perplexity \(metrics.wordPerplexity) vs \(wordPPL), byte perplexity \(metrics.bytePerplexity) vs \(bytePPL), bits per byte \(metrics.bitsPerByte) vs \(bits); worst relative document difference \(worst)")
+    print("\(model) wikitext (lm-eval's ids): word perplexity \(metrics.wordPerplexity) vs \(wordPPL), byte perplexity \(metrics.bytePerplexity) vs \(bytePPL), bits per byte \(metrics.bitsPerByte) vs \(bits); worst relative document difference \(worst)")
   }
 }
