@@ -6,6 +6,12 @@ public enum Statistics {
     return sampleStandardDeviation(x) / Double(x.count).squareRoot()
   }
 
+  /// The first `count` values of CPython's `random.Random(seed).random()` (for tests).
+  public static func pythonRandomForTests(seed: UInt32, count: Int) -> [Double] {
+    var random = PythonRandom(seed: seed)
+    return (0..<count).map { _ in random.random() }
+  }
+
   public static func sampleStandardDeviation(_ x: [Double]) -> Double {
     let mean = x.reduce(0, +) / Double(x.count)
     return (x.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(x.count - 1)).squareRoot()

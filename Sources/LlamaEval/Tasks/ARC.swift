@@ -6,7 +6,10 @@ import LlamaIO
 enum ARC {
   static func task(_ name: String, folder: String) -> EvaluationTask {
     EvaluationTask(name: name, kind: .multipleChoice, version: 1.0, metrics: ["acc", "acc_norm"]) { data in
-      (try documents(data, "arc/\(folder)/\(folder)-Test.jsonl", task: name), try documents(data, "arc/\(folder)/\(folder)-Train.jsonl", task: name))
+      // The training split is the few-shot pool, read only when present.
+      let train = "arc/\(folder)/\(folder)-Train.jsonl"
+      let pool = fileExists(atPath: data.path + "/" + train) ? try documents(data, train, task: name) : []
+      return (try documents(data, "arc/\(folder)/\(folder)-Test.jsonl", task: name), pool)
     }
   }
 
