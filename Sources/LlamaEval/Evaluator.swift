@@ -36,7 +36,21 @@ public final class Evaluator {
     public var fewshot: Int
     public var originalCount: Int
     public var samples: [Sample]
+    /// Documents evaluated (the samples, or those of merged shards).
+    public var documentCount: Int
     public var metrics: [(name: String, value: Double, stderr: Double?)]
+
+    public init(
+      task: EvaluationTask, fewshot: Int, originalCount: Int, samples: [Sample], documentCount: Int,
+      metrics: [(name: String, value: Double, stderr: Double?)]
+    ) {
+      self.task = task
+      self.fewshot = fewshot
+      self.originalCount = originalCount
+      self.samples = samples
+      self.documentCount = documentCount
+      self.metrics = metrics
+    }
   }
 
   /// Which documents to evaluate: all, the first `limit`, explicit indices; then this shard.
@@ -69,7 +83,9 @@ public final class Evaluator {
       samples.append(try evaluate(task, document: documents[index], index: index, fewshot: examples))
       progress(n + 1, chosen.count)
     }
-    return TaskResult(task: task, fewshot: k, originalCount: documents.count, samples: samples, metrics: Self.aggregate(task, samples))
+    return TaskResult(
+      task: task, fewshot: k, originalCount: documents.count, samples: samples, documentCount: samples.count,
+      metrics: Self.aggregate(task, samples.map(\.metrics)))
   }
 
   func evaluate(_ task: EvaluationTask, document: EvaluationTask.Document, index: Int, fewshot: [EvaluationTask.Document]) throws -> Sample {
@@ -134,9 +150,9 @@ public final class Evaluator {
   }
 
   /// lm-eval's aggregations and standard errors (evaluation.md §1.6).
-  static func aggregate(_ task: EvaluationTask, _ samples: [Sample]) -> [(name: String, value: Double, stderr: Double?)] {
+  public static func aggregate(_ task: EvaluationTask, _ documents: [[(String, JSON)]]) -> [(name: String, value: Double, stderr: Double?)] {
     task.metrics.map { name in
-      let values = samples.compactMap { sample in sample.metrics.first { $0.0 == name }?.1 }
+      let values = documents.compactMap { metrics in metrics.first { $0.0 == name }?.1 }
       switch name {
       case "word_perplexity", "byte_perplexity", "bits_per_byte":
         let pairs = values.compactMap { $0.arrayValue }.map { ($0[0].doubleValue ?? 0, $0[1].doubleValue ?? 0) }

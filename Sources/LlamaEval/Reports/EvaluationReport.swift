@@ -30,7 +30,7 @@ public struct EvaluationReport {
     for category in ["mmlu_humanities", "mmlu_other", "mmlu_social_sciences", "mmlu_stem"] {
       let members = TaskRegistry.groups[category] ?? []
       guard members.allSatisfy({ done[$0] != nil }) else { continue }
-      let parts = members.map { done[$0]! }.map { ($0.metrics.first { $0.name == "acc" }, $0.samples.count) }
+      let parts = members.map { done[$0]! }.map { ($0.metrics.first { $0.name == "acc" }, $0.documentCount) }
       let pooled = Self.pool(parts.map { ($0.0?.value ?? 0, $0.0?.stderr, $0.1) })
       categories[category] = pooled
       results.append(GroupResult(name: category, members: members, metrics: [("acc", pooled.value, pooled.stderr)], size: pooled.size))
@@ -68,7 +68,7 @@ public struct EvaluationReport {
     for run in tasks {
       let alias = run.task.name.hasPrefix("mmlu_") ? String(run.task.name.dropFirst(5)) : run.task.name
       results.append((run.task.name, .object(JSONObject(
-        [("name", .string(run.task.name)), ("alias", .string(alias)), ("sample_len", .number(run.samples.count))]
+        [("name", .string(run.task.name)), ("alias", .string(alias)), ("sample_len", .number(run.documentCount))]
           + Self.metricEntries(run.metrics)))))
     }
     let groups = self.groups
@@ -99,7 +99,7 @@ public struct EvaluationReport {
       (name, JSON.object(JSONObject(metrics.map { ($0, JSON.bool(Self.higherIsBetter[$0] ?? true)) })))
     }))))
     object.append(("n-samples", .object(JSONObject(tasks.map { run in
-      (run.task.name, JSON.object(JSONObject([("original", .number(run.originalCount)), ("effective", .number(run.samples.count))])))
+      (run.task.name, JSON.object(JSONObject([("original", .number(run.originalCount)), ("effective", .number(run.documentCount))])))
     }))))
     object.append(("config", .object(JSONObject(config))))
     return .object(JSONObject(object))
