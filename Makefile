@@ -23,10 +23,15 @@ deps:
 build: deps
 	$(SWIFT) build -c release --product llamakit
 
-# The quick-start demo: the bundled Llama 2 tokenizer, and the bundled small model M0 run from
-# two of its formats (its text is poor: it was trained for minutes; its numbers are exact).
+# The quick-start demo: an lm-eval evaluation and llama.cpp-style perplexity of the bundled small
+# model M0 on the bundled benchmark slices, the bundled Llama 2 tokenizer, and M0 run from two of
+# its formats (its text is poor: it was trained for minutes; its numbers are exact).
 M0 = Tests/Fixtures/models/m0
 demo: build
+	$(TOOL) eval $(M0)/hf --tasks arc_easy,arc_challenge,winogrande,lambada_openai,mmlu_world_religions --data Tests/Fixtures/benchmarks
+	@echo
+	$(TOOL) perplexity $(M0)/gguf/m0.Q4_K_M.gguf -f Tests/Fixtures/corpora/wiki.test.raw.head --ctx 128
+	@echo
 	$(TOOL) vocab $(BUNDLED)
 	@echo
 	$(TOOL) tokenize $(BUNDLED) "LlamaKit tokenizes text exactly as sentencepiece does: 2024 ☕ naïve café."

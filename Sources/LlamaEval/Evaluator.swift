@@ -80,7 +80,11 @@ public final class Evaluator {
     chosen = chosen.enumerated().filter { $0.offset % selection.shard.count == selection.shard.index }.map(\.element)
     var samples: [Sample] = []
     for (n, index) in chosen.enumerated() {
-      samples.append(try evaluate(task, document: documents[index], index: index, fewshot: examples))
+      do {
+        samples.append(try evaluate(task, document: documents[index], index: index, fewshot: examples))
+      } catch let failure as LoglikelihoodScorer.Failure {
+        throw DataFolder.Failure.unsupported("\(task.name) document \(index): \(failure)")
+      }
       progress(n + 1, chosen.count)
     }
     return TaskResult(
