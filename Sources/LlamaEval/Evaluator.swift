@@ -99,6 +99,25 @@ public final class Evaluator {
     if task.kind == .rolling {
       let tokens = encoder.encode(document.continuation)
       results = [LoglikelihoodResult(logLikelihood: try rolling.score(tokens, model: model).logLikelihood, isGreedy: false)]
+    } else if task.kind == .llamaCppMultipleChoice {
+      // llama.cpp: BOS + context + " " + ending encoded whole; the tokens after the common prefix
+      // scored, as a mean per token.
+      let sequences = requests.map { encoder.encode($0.context + $0.continuation) }
+      var common = sequences.map(\.count).min() ?? 0
+      for (i, token) in sequences[0].prefix(common).enumerated() where sequences.contains(where: { $0[i] != token }) {
+        common = i
+        break
+      }
+      common = max(common, 1)
+      let scorer = LoglikelihoodScorer(model: model, maxLength: maxLength)
+      let rests = sequences.map { Array($0[common...]) }
+      let nonEmpty = rests.indices.filter { !rests[$0].isEmpty }
+      let scored = try scorer.score(context: Array(sequences[0][..<common]), continuations: nonEmpty.map { rests[$0] })
+      results = rests.map { _ in LoglikelihoodResult(logLikelihood: -.infinity, isGreedy: false) }
+      for (index, result) in zip(nonEmpty, scored) {
+        results[index] = LoglikelihoodResult(logLikelihood: result.logLikelihood / Double(rests[index].count), isGreedy: result.isGreedy)
+      }
+      truncated = nonEmpty.contains { scorer.isTruncated(context: Array(sequences[0][..<common]), continuation: rests[$0]) }
     } else {
       // Requests with the same context tokens share one evaluation of the context.
       let encoded = requests.map { encoder.encode($0) }
@@ -134,7 +153,7 @@ public final class Evaluator {
       let total = weights.reduce(0, +)
       let truth = zip(weights, document.labels).filter { $0.1 == 1 }.map(\.0).reduce(0, +)
       return [("acc", .number(truth / total))]
-    case .multipleChoice, .multipleInputs:
+    case .multipleChoice, .multipleInputs, .llamaCppMultipleChoice:
       var metrics: [(String, JSON)] = [("acc", .number(argmax(ll) == document.gold ? 1.0 : 0.0))]
       if task.metrics.contains("acc_norm") {
         let normalized = zip(ll, document.choices).map { $0 / Double($1.unicodeScalars.count) }

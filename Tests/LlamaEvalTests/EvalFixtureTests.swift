@@ -61,6 +61,36 @@ struct EvalFixtureTests {
     #expect(run.samples.count == expected.count)
   }
 
+  @Test("hellaswag_llamacpp: each ending's mean log-probability over the tokens after the prefix all four share, as llama-perplexity --hellaswag")
+  func hellaswagLlamaCpp() throws {
+    let task = try #require(TaskRegistry.resolve("hellaswag_llamacpp")?.first)
+    let tokenizer = try ModelFiles.tokenizer(forModel: EvalFixtures.m0 + "/hf")
+    let session = try InferenceSession(model: try ModelFiles.model(EvalFixtures.m0 + "/hf"), contextLength: 256, threads: 2)
+    let encode: @Sendable (String) -> [Int] = { [1] + tokenizer.encode($0).map(Int.init) }
+    let evaluator = Evaluator(model: session, encoder: PairEncoder(encode: encode, encodePlain: { tokenizer.encode($0).map(Int.init) }, prefix: 1), maxLength: 256)
+    let run = try evaluator.run(task, data: Self.data, fewshot: 0, selection: .init(limit: 5))
+    #expect(run.samples.count == 5)
+    for sample in run.samples {
+      // Independently: every full sequence evaluated from scratch, the rows after the common prefix averaged.
+      let sequences = sample.document.choices.map { encode(sample.document.text + " " + $0) }
+      var common = 0
+      while sequences.allSatisfy({ $0.count > common && $0[common] == sequences[0][common] }) { common += 1 }
+      for (sequence, result) in zip(sequences, sample.results) {
+        session.reset()
+        let logits = try session.evaluate(sequence, logits: .all)
+        var sum = 0.0
+        logits.withUnsafeBufferPointer { rows in
+          for j in common..<sequence.count {
+            sum += LogSoftmax.logProbability(UnsafeBufferPointer(rebasing: rows[((j - 1) * 512)..<(j * 512)]), of: sequence[j])
+          }
+        }
+        #expect(abs(result.logLikelihood - sum / Double(sequence.count - common)) < 1e-4, "doc \(sample.documentIndex)")
+      }
+      let best = sample.results.indices.reduce(0) { sample.results[$1].logLikelihood > sample.results[$0].logLikelihood ? $1 : $0 }
+      #expect(sample.metrics.first { $0.0 == "acc" }?.1.doubleValue == (best == sample.document.gold ? 1 : 0))
+    }
+  }
+
   @Test("PythonRandom draws CPython's random.Random(seed).random() sequence")
   func pythonRandom() {
     #expect(Statistics.bootstrapPerplexityStderr([1], iterations: 10) == nil)

@@ -107,7 +107,7 @@ public struct EvaluationReport {
 
   static func outputType(_ kind: EvaluationTask.Kind) -> String {
     switch kind {
-    case .multipleChoice, .multipleInputs: return "multiple_choice"
+    case .multipleChoice, .multipleInputs, .llamaCppMultipleChoice: return "multiple_choice"
     case .loglikelihood: return "loglikelihood"
     case .rolling: return "loglikelihood_rolling"
     }

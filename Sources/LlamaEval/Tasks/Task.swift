@@ -13,6 +13,9 @@ public struct EvaluationTask: Sendable {
     case loglikelihood
     /// One rolling request per document: wikitext.
     case rolling
+    /// llama.cpp's multiple choice (`--hellaswag`): each choice scored as the mean log-probability
+    /// of its tokens after the prefix all choices share.
+    case llamaCppMultipleChoice
   }
 
   /// A document made ready: the dataset row (as lm-eval logs it), the prompt pieces, the gold.
@@ -89,7 +92,7 @@ public struct EvaluationTask: Sendable {
   public func requests(_ document: Document, fewshot: [Document]) -> [LoglikelihoodRequest] {
     let prefix = description(document) + fewshot.map { $0.example(kind: kind) + "\n\n" }.joined()
     switch kind {
-    case .multipleChoice:
+    case .multipleChoice, .llamaCppMultipleChoice:
       return document.choices.map { LoglikelihoodRequest(context: prefix + document.text, continuation: " " + $0) }
     case .multipleInputs:
       return document.choices.map { LoglikelihoodRequest(context: prefix + $0, continuation: " " + document.continuation) }

@@ -3,7 +3,7 @@
 public enum TaskRegistry {
   public static let tasks: [EvaluationTask] =
     [
-      HellaSwag.task, ARC.task("arc_easy", folder: "ARC-Easy"), ARC.task("arc_challenge", folder: "ARC-Challenge"), PIQA.task,
+      HellaSwag.task, HellaSwagLlamaCpp.task, ARC.task("arc_easy", folder: "ARC-Easy"), ARC.task("arc_challenge", folder: "ARC-Challenge"), PIQA.task,
       Winogrande.task, Lambada.task, TruthfulQA.task("truthfulqa_mc1"), TruthfulQA.task("truthfulqa_mc2"), Wikitext.task,
     ] + MMLU.subjects.map { MMLU.task(subject: $0.0, category: $0.1) }
 

@@ -5,6 +5,7 @@
 Benchmark files (Tests/Fixtures/benchmarks/, the layout `llamakit eval --data` reads): the
 first N records of each original public file, lines copied unchanged (TruthfulQA: the first N
 entries of its JSON array, re-serialized with the same key order; MMLU: whole subject files).
+HellaSwag: the first 20 tasks (120 lines) of llama.cpp's hellaswag_val_full.txt, decompressed.
 Expectations (Tests/Fixtures/models/m0/reference/lm-eval/): the lines of lm-eval 0.4.13's own
 samples files (the reference data's m0 runs) for those documents, unchanged.
 """
@@ -44,6 +45,11 @@ with open(os.path.join(bench, "truthfulqa", "mc_task.json"), encoding="utf-8") a
 os.makedirs(os.path.join(bench_out, "truthfulqa"), exist_ok=True)
 with open(os.path.join(bench_out, "truthfulqa", "mc_task.json"), "w", encoding="utf-8") as f:
     json.dump(tqa[:20], f, indent=2, ensure_ascii=False)
+import bz2
+with bz2.open(os.path.join(bench, "hellaswag", "hellaswag_val_full.txt.bz2"), "rt", encoding="utf-8", newline="") as f:
+    hs = f.read().split("\n")[: 6 * 20]
+with open(os.path.join(bench_out, "hellaswag", "hellaswag_val_full.txt"), "w", encoding="utf-8", newline="") as f:
+    f.write("\n".join(hs) + "\n")
 for subject in ("abstract_algebra", "world_religions"):
     whole(f"mmlu/test/{subject}_test.csv")
     whole(f"mmlu/dev/{subject}_dev.csv")
