@@ -37,6 +37,33 @@ struct PerplexityCommandTests {
     #expect(whole.stdout.contains("word_perplexity: ") && whole.stdout.contains("bits_per_byte: "))
   }
 
+  @Test("--kl-divergence-base saves llama-perplexity's logits file; --kl-divergence compares a quantized model with it")
+  func klDivergence() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("llamakit-kld-\(getpid())").path
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let base = folder + "/m0.kld"
+    let saved = try CLI.run(["perplexity", Self.m0 + "/hf", "-f", Self.text, "--ctx", "128", "--chunks", "10", "--kl-divergence-base", base])
+    #expect(saved.status == 0, "\(saved.stderr)")
+    // "_logits_", 3 × i32, 10 × 128 tokens, then 10 × 63 records of (2·256 + 4) u16.
+    let size = try FileManager.default.attributesOfItem(atPath: base)[.size] as? Int
+    #expect(size == 20 + 4 * 1280 + 630 * 2 * 516)
+    let same = try CLI.run(["perplexity", Self.m0 + "/hf", "--kl-divergence-base", base, "--kl-divergence", "--json"])
+    #expect(same.status == 0, "\(same.stderr)")
+    let a = try JSON.parse(same.stdout, source: "stdout")
+    #expect((a["mean_kld"]?.doubleValue ?? 1) < 1e-5 && (a["same_top"]?.doubleValue ?? 0) > 0.99 && a["scored_tokens"]?.intValue == 630)
+    #expect(abs((a["ppl_ratio"]?.doubleValue ?? 0) - 1) < 1e-4)
+    let quantized = try CLI.run(["perplexity", Self.m0 + "/gguf/m0.Q4_K_M.gguf", "--kl-divergence-base", base, "--kl-divergence", "--json"])
+    let b = try JSON.parse(quantized.stdout, source: "stdout")
+    let kld = try #require(b["mean_kld"]?.doubleValue), top = try #require(b["same_top"]?.doubleValue)
+    #expect(kld > 1e-4 && kld < 0.05 && top > 0.8 && top < 1)
+    let text = try CLI.run(["perplexity", Self.m0 + "/gguf/m0.Q4_K_M.gguf", "--kl-divergence-base", base, "--kl-divergence"])
+    #expect(text.stdout.contains("Mean    KLD: ") && text.stdout.contains("Same top p: "))
+    // Not a base file: a one-line error naming it.
+    let bad = try CLI.run(["perplexity", Self.m0 + "/hf", "--kl-divergence-base", Self.text, "--kl-divergence"])
+    #expect(bad.status != 0 && bad.stderr.contains(Self.text) && bad.stderr.contains("_logits_"))
+  }
+
   @Test("too short a text, a bad --ctx or method, a missing file: one-line errors")
   func errors() throws {
     for (arguments, mentions) in [

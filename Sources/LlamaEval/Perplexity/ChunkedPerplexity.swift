@@ -56,8 +56,12 @@ public struct ChunkedPerplexity: Sendable {
   /// Tokens scored per chunk: n_ctx − 1 − n_ctx/2.
   public var tokensPerChunk: Int { contextLength - 1 - contextLength / 2 }
 
-  /// Evaluates the chunks; `progress` is called after each with the result so far.
-  public func run(_ model: LogitModel, tokens: [Int], progress: (Result) throws -> Void = { _ in }) throws -> Result {
+  /// Evaluates the chunks; `row` sees every scored row of logits with the token it predicts
+  /// (for the KL-divergence runs); `progress` is called after each chunk with the result so far.
+  public func run(
+    _ model: LogitModel, tokens: [Int], row observe: ((UnsafeBufferPointer<Float>, Int) throws -> Void)? = nil,
+    progress: (Result) throws -> Void = { _ in }
+  ) throws -> Result {
     var result = Result()
     let first = contextLength / 2
     let vocabulary = model.vocabularySize
@@ -67,9 +71,10 @@ public struct ChunkedPerplexity: Sendable {
       model.reset()
       // Logits of positions first … n_ctx−2 (the last position predicts nothing scored).
       let logits = try model.logits(appending: chunk, from: first)
-      logits.withUnsafeBufferPointer { rows in
+      try logits.withUnsafeBufferPointer { rows in
         for position in first..<(contextLength - 1) {
           let row = UnsafeBufferPointer(rebasing: rows[((position - first) * vocabulary)..<((position - first + 1) * vocabulary)])
+          try observe?(row, chunk[position + 1])
           let nll = -LogSoftmax.logProbability(row, of: chunk[position + 1])
           result.nllSum += nll
           result.nllSquaredSum += nll * nll

@@ -35,8 +35,8 @@ struct PerplexityCommand: ParsableCommand {
 
   @OptionGroup var options: ModelOptions
 
-  @Option(name: [.customShort("f"), .long], help: "The text file to score.")
-  var file: String
+  @Option(name: [.customShort("f"), .long], help: "The text file to score (not needed with --kl-divergence: the base file holds the tokens).")
+  var file: String?
 
   @Option(name: [.customShort("c"), .customLong("ctx")], help: "Tokens per chunk (llama-perplexity's -c; default 512), or the rolling window (default: the model's context).")
   var context: Int?
@@ -53,6 +53,12 @@ struct PerplexityCommand: ParsableCommand {
   @Flag(help: "Print one JSON object instead of the running estimate.")
   var json = false
 
+  @Option(help: ArgumentHelp("Save the model's log-probabilities (and tokens) to FILE, or with --kl-divergence compare against FILE (llama-perplexity's format).", valueName: "file"))
+  var klDivergenceBase: String?
+
+  @Flag(help: "Compare this model with --kl-divergence-base FILE: KL divergence, top-1 agreement, Δp, perplexity ratio.")
+  var klDivergence = false
+
   func validate() throws {
     guard method == "chunked" || method == "rolling" else { throw ValidationError("--method \(method): expected chunked or rolling") }
     guard documents == "file" || documents == "wikitext" else { throw ValidationError("--documents \(documents): expected file or wikitext") }
@@ -60,9 +66,14 @@ struct PerplexityCommand: ParsableCommand {
     if let context, context < 4 { throw ValidationError("--ctx must be at least 4, not \(context)") }
     if let chunks, chunks < 1 { throw ValidationError("--chunks must be positive, not \(chunks)") }
     if chunks != nil && method == "rolling" { throw ValidationError("--chunks applies to --method chunked") }
+    if klDivergence && klDivergenceBase == nil { throw ValidationError("--kl-divergence needs --kl-divergence-base FILE") }
+    if klDivergenceBase != nil && method != "chunked" { throw ValidationError("--kl-divergence-base applies to --method chunked") }
+    if file == nil && !klDivergence { throw ValidationError("give the text to score with --file") }
   }
 
   func run() throws {
+    if klDivergence { return try compareWithBase() }
+    let file = self.file!
     let tokenizer = try options.loadTokenizer()
     let model = try options.loadModel()
     let text = try MappedFile(path: file).withUnsafeBytes { bytes -> String in
@@ -85,7 +96,15 @@ struct PerplexityCommand: ParsableCommand {
     let perplexity = try ChunkedPerplexity(tokenCount: tokens.count, contextLength: context, chunks: chunks, bos: bos)
     let session = try InferenceSession(model: model, contextLength: context, batchSize: min(context, 512), threads: options.threads)
     let progress = Progress(label: "perplexity")
-    let result = try perplexity.run(session, tokens: tokens) { result in
+    let base = try klDivergenceBase.map {
+      try KLDivergence.BaseWriter(
+        path: $0,
+        header: .init(
+          contextLength: context, vocabularySize: model.config.vocabSize, chunks: perplexity.chunkCount,
+          tokens: Array(tokens.prefix(perplexity.chunkCount * context))))
+    }
+    let observe: ((UnsafeBufferPointer<Float>, Int) throws -> Void)? = base.map { writer in { row, _ in try writer.append(row) } }
+    let result = try perplexity.run(session, tokens: tokens, row: observe) { result in
       if json {
         progress.update(result.chunks, of: perplexity.chunkCount, unit: "chunks")
       } else {
@@ -94,6 +113,7 @@ struct PerplexityCommand: ParsableCommand {
       }
     }
     progress.finish()
+    try base?.finish()
     if json {
       let object: [(String, JSON)] = [
         ("method", .string(method)),
@@ -109,6 +129,60 @@ struct PerplexityCommand: ParsableCommand {
       StandardOutput.write(JSON.object(JSONObject(object)).serialized(pretty: true) + "\n")
     } else {
       StandardOutput.write("\nFinal estimate: PPL = \(Self.fixed(result.perplexity, 4)) +/- \(Self.fixed(result.standardError, 5))\n")
+    }
+    StandardOutput.flush()
+  }
+
+  /// --kl-divergence: this model over the base file's chunks, compared with the base's
+  /// log-probabilities, reported as llama-perplexity reports them.
+  func compareWithBase() throws {
+    let base = try KLDivergence.Base(path: klDivergenceBase!)
+    let model = try options.loadModel()
+    let tokenizer = try options.loadTokenizer()
+    let bosID = Int(tokenizer.vocabulary.trainer.bosID)
+    let n = base.header.contextLength
+    let session = try InferenceSession(model: model, contextLength: n, batchSize: min(n, 512), threads: options.threads)
+    let progress = Progress(label: "kl-divergence")
+    let (c, result) = try KLDivergence.compare(session, base: base, bos: bosID >= 0 ? bosID : nil) { progress.update($0, of: $1, unit: "chunks") }
+    progress.finish()
+    let sorted = c.kld.sorted()
+    let ratio = c.logRatio
+    let percentiles: [(String, Double)] = [("99.9%", 0.999), ("99.0%", 0.99), ("95.0%", 0.95), ("90.0%", 0.90), ("Median", 0.5), ("10.0%", 0.10), ("5.0%", 0.05), ("1.0%", 0.01), ("0.1%", 0.001)]
+    let meanDp = c.probabilityDifferences.reduce(0, +) / Double(c.count)
+    if json {
+      let object: [(String, JSON)] = [
+        ("method", .string("kl-divergence")), ("n_ctx", .number(n)), ("chunks", .number(result.chunks)), ("scored_tokens", .number(c.count)),
+        ("ppl", .number(c.perplexity)), ("ppl_base", .number(c.basePerplexity)), ("ppl_stderr", .number(result.standardError)),
+        ("ln_ppl_ratio", .number(ratio.value)), ("ln_ppl_ratio_stderr", .number(ratio.error)), ("ppl_ratio", .number(exp(ratio.value))),
+        ("mean_kld", .number(c.meanKLD)), ("mean_kld_stderr", .number(c.kldError)), ("max_kld", .number(sorted.last ?? .nan)),
+        ("kld_percentiles", .object(JSONObject(percentiles.map { ($0.0, JSON.number(KLDivergence.Comparison.percentile(sorted, $0.1))) }))),
+        ("same_top", .number(c.sameTopFraction)), ("same_top_stderr", .number(c.sameTopError)),
+        ("mean_delta_p", .number(meanDp)), ("rms_delta_p", .number(c.rmsProbabilityDifference)),
+        ("kld", .array(c.kld.map { .number($0) })),
+      ]
+      StandardOutput.write(JSON.object(JSONObject(object)).serialized(pretty: true) + "\n")
+    } else {
+      var lines = [
+        "====== Perplexity statistics ======",
+        "Mean PPL(Q)                   : \(Self.fixed(c.perplexity, 6)) ± \(Self.fixed(result.standardError, 6))",
+        "Mean PPL(base)                : \(Self.fixed(c.basePerplexity, 6))",
+        "Mean ln(PPL(Q)/PPL(base))     : \(Self.fixed(ratio.value, 6)) ± \(Self.fixed(ratio.error, 6))",
+        "Mean PPL(Q)/PPL(base)         : \(Self.fixed(exp(ratio.value), 6)) ± \(Self.fixed(exp(ratio.value) * ratio.error, 6))",
+        "",
+        "====== KL divergence statistics ======",
+        "Mean    KLD: \(Self.fixed(c.meanKLD, 6)) ± \(Self.fixed(c.kldError, 6))",
+        "Maximum KLD: \(Self.fixed(sorted.last ?? .nan, 6))",
+      ]
+      lines += percentiles.map { "\($0.0.padding(7))KLD: \(Self.fixed(KLDivergence.Comparison.percentile(sorted, $0.1), 6))" }
+      lines += [
+        "Minimum KLD: \(Self.fixed(sorted.first ?? .nan, 6))",
+        "",
+        "====== Token probability statistics ======",
+        "Mean    Δp: \(Self.fixed(100 * meanDp, 3)) %",
+        "RMS Δp    : \(Self.fixed(100 * c.rmsProbabilityDifference, 3)) %",
+        "Same top p: \(Self.fixed(100 * c.sameTopFraction, 3)) ± \(Self.fixed(100 * c.sameTopError, 3)) %",
+      ]
+      StandardOutput.write(lines.joined(separator: "\n") + "\n")
     }
     StandardOutput.flush()
   }
@@ -181,3 +255,4 @@ struct PerplexityCommand: ParsableCommand {
     return text + "." + String(repeating: "0", count: max(0, digits - digitsText.count)) + digitsText
   }
 }
+
