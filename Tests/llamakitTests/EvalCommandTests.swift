@@ -60,6 +60,19 @@ struct EvalCommandTests {
     #expect(result.stdout.contains("|arc_easy|") && !result.stdout.contains("|piqa|"))
   }
 
+  @Test("a malformed data file is a one-line error naming the file and line; nothing is written")
+  func malformedData() throws {
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try FileManager.default.createDirectory(atPath: folder + "/arc/ARC-Easy", withIntermediateDirectories: true)
+    let good = try String(contentsOfFile: Self.data + "/arc/ARC-Easy/ARC-Easy-Test.jsonl", encoding: .utf8).split(separator: "\n")[0]
+    try (good + "\n{\"id\": \"broken\", \n").write(toFile: folder + "/arc/ARC-Easy/ARC-Easy-Test.jsonl", atomically: true, encoding: .utf8)
+    let result = try CLI.run(["eval", Self.m0, "--tasks", "arc_easy", "--data", folder, "--output", folder + "/out"])
+    #expect(result.status != 0)
+    #expect(result.stderr.split(separator: "\n").count == 1 && result.stderr.contains("ARC-Easy-Test.jsonl:2"), "\(result.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: folder + "/out/results.json"))
+  }
+
   @Test("unknown task, missing data, --limit 0, a bad shard, few-shot a task cannot do: one-line errors")
   func errors() throws {
     for (arguments, mentions) in [

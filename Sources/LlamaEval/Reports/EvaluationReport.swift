@@ -7,10 +7,14 @@ public struct EvaluationReport {
   public var tasks: [Evaluator.TaskResult]
   /// Free-form run configuration for the "config" entry (model, limit, …).
   public var config: [(String, JSON)]
+  /// More top-level entries after "config", as lm-eval writes them (date, max_length, model
+  /// name, tokenizer tokens, total_evaluation_time_seconds, …).
+  public var details: [(String, JSON)]
 
-  public init(tasks: [Evaluator.TaskResult], config: [(String, JSON)]) {
+  public init(tasks: [Evaluator.TaskResult], config: [(String, JSON)], details: [(String, JSON)] = []) {
     self.tasks = tasks
     self.config = config
+    self.details = details
   }
 
   /// A group's aggregate: value, stderr, size.
@@ -102,6 +106,7 @@ public struct EvaluationReport {
       (run.task.name, JSON.object(JSONObject([("original", .number(run.originalCount)), ("effective", .number(run.documentCount))])))
     }))))
     object.append(("config", .object(JSONObject(config))))
+    object += details
     return .object(JSONObject(object))
   }
 

@@ -138,10 +138,22 @@ struct EvalRunCommand: ParsableCommand {
     }
     let config: [(String, JSON)] = [
       ("model", .string("llamakit")), ("model_args", .string(options.model)), ("batch_size", .string(batchSize ?? "1")),
-      ("max_length", .number(maxLength)), ("limit", limit.map { JSON.number($0) } ?? .null), ("bootstrap_iters", .number(100_000)),
-      ("shard", shard.map { JSON.string($0) } ?? .null), ("total_evaluation_time_seconds", .string(String(Progress.now() - start))),
+      ("limit", limit.map { JSON.number($0) } ?? .null), ("bootstrap_iters", .number(100_000)),
+      ("shard", shard.map { JSON.string($0) } ?? .null),
     ]
-    let report = EvaluationReport(tasks: results, config: config)
+    var now = timespec()
+    clock_gettime(CLOCK_REALTIME, &now)
+    let vocabulary = tokenizer.vocabulary
+    func piece(_ id: Int32) -> JSON { id >= 0 && Int(id) < vocabulary.count ? .string(vocabulary.pieces[Int(id)]) : .null }
+    let details: [(String, JSON)] = [
+      ("date", .number(Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9)), ("llamakit_version", .string(LlamaKitCommand.configuration.version)),
+      ("tokenizer_eos_token", .array([piece(vocabulary.trainer.eosID), .number(Int(vocabulary.trainer.eosID))])),
+      ("tokenizer_bos_token", .array([piece(vocabulary.trainer.bosID), .number(Int(vocabulary.trainer.bosID))])),
+      ("eot_token_id", .number(Int(vocabulary.trainer.eosID))), ("max_length", .number(maxLength)),
+      ("model_source", .string("llamakit")), ("model_name", .string(options.model)),
+      ("total_evaluation_time_seconds", .string(String(Progress.now() - start))),
+    ]
+    let report = EvaluationReport(tasks: results, config: config, details: details)
     if let output {
       try createDirectories(output)
       if shard != nil { try AtomicFile.write(Array(Self.runConfiguration(results).utf8), to: output + "/llamakit_run.json") }
