@@ -31,6 +31,13 @@ public final class AtomicFile {
     let folder = slash.map { String(path[...$0]) } ?? ""
     let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
     var template = Array("\(folder).\(name).llamakit-XXXXXX".utf8CString)
+    // No termination signal between creating the file and registering it for removal: one
+    // that arrives meanwhile is handled after the registration.
+    var termination = sigset_t(), previous = sigset_t()
+    sigemptyset(&termination)
+    for signalNumber in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&termination, signalNumber) }
+    pthread_sigmask(SIG_BLOCK, &termination, &previous)
+    defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
     let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
     guard fd >= 0 else { throw IOError.cannotWrite(path: path, reason: systemErrorMessage()) }
     descriptor = fd
