@@ -30,20 +30,27 @@ public final class AtomicFile {
     let slash = path.lastIndex(of: "/")
     let folder = slash.map { String(path[...$0]) } ?? ""
     let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-    var template = Array("\(folder).\(name).llamakit-XXXXXX".utf8CString)
-    // No termination signal between creating the file and registering it for removal: one
-    // that arrives meanwhile is handled after the registration.
-    var termination = sigset_t(), previous = sigset_t()
-    sigemptyset(&termination)
-    for signalNumber in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&termination, signalNumber) }
-    pthread_sigmask(SIG_BLOCK, &termination, &previous)
-    defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
-    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-    guard fd >= 0 else { throw IOError.cannotWrite(path: path, reason: systemErrorMessage()) }
-    descriptor = fd
-    temporaryPath = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    fchmod(fd, 0o644)
-    slot = TemporaryFiles.register(temporaryPath)
+    // The name is registered for removal before the file exists, so that a termination signal
+    // handled on any thread at any moment finds it (unlinking a name not yet created is harmless).
+    var attempt = 0
+    while true {
+      let candidate = "\(folder).\(name).llamakit-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+      let registered = TemporaryFiles.register(candidate)
+      let fd = open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+      if fd >= 0 {
+        descriptor = fd
+        temporaryPath = candidate
+        slot = registered
+        break
+      }
+      let failure = errno
+      TemporaryFiles.unregister(registered)
+      attempt += 1
+      guard failure == EEXIST && attempt < 100 else {
+        errno = failure
+        throw IOError.cannotWrite(path: path, reason: systemErrorMessage())
+      }
+    }
   }
 
   deinit { abort() }
@@ -107,7 +114,7 @@ public final class AtomicFile {
   /// Makes SIGINT, SIGTERM and SIGHUP remove every temporary file being written before the
   /// process ends (as the signal would end it), so that an interrupted conversion leaves
   /// nothing behind. For command-line tools; call once at start. (SIGKILL cannot be caught:
-  /// then a hidden `.NAME.llamakit-XXXXXX` file stays, but never a partial target.)
+  /// then a hidden `.NAME.llamakit-PID-N` file stays, but never a partial target.)
   public static func removeTemporaryFilesOnTermination() {
     for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
       signal(signalNumber) { received in
