@@ -73,33 +73,10 @@ enum Llama2CLayout {
     return entries
   }
 
-  /// v2 order (runq.c `memory_map_weights`): the f32 norms, then every quantized matrix, each
-  /// layer's separately.
-  static func version2Order(_ h: Header) -> [Entry] {
-    let kv = h.kvHeads * h.headSize
-    var entries: [Entry] = [
-      .stacked(role: "attn_norm.weight", shape: [h.dim]),
-      .stacked(role: "ffn_norm.weight", shape: [h.dim]),
-      .single(name: "output_norm.weight", shape: [h.dim]),
-      .single(name: "token_embd.weight", shape: [h.vocab, h.dim]),
-      .stacked(role: "attn_q.weight", shape: [h.heads * h.headSize, h.dim]),
-      .stacked(role: "attn_k.weight", shape: [kv, h.dim]),
-      .stacked(role: "attn_v.weight", shape: [kv, h.dim]),
-      .stacked(role: "attn_output.weight", shape: [h.dim, h.heads * h.headSize]),
-      .stacked(role: "ffn_gate.weight", shape: [h.hiddenDim, h.dim]),
-      .stacked(role: "ffn_down.weight", shape: [h.dim, h.hiddenDim]),
-      .stacked(role: "ffn_up.weight", shape: [h.hiddenDim, h.dim]),
-    ]
-    if !h.sharedClassifier { entries.append(.single(name: "output.weight", shape: [h.vocab, h.dim])) }
-    return entries
-  }
-
   /// The entries of a file in its version's order.
   static func order(_ h: Header) -> [Entry] {
-    switch h.version {
-    case 0: return legacyOrder(h)
-    case 1: return version1Order(h)
-    default: return version2Order(h)
-    }
+    // Version 2 (runq.c) keeps version 1's order: the f32 norms, then every matrix (there
+    // stored as int8 groups, each layer's separately).
+    h.version == 0 ? legacyOrder(h) : version1Order(h)
   }
 }

@@ -87,21 +87,10 @@ public enum VectorOps {
   /// Softmax of `scale · x[0..<n]` in place; the row sums to 1. (The maximum of the scaled row
   /// is the scaled maximum, rounded the same way, so scaling first or here gives equal results.)
   public static func softmax(_ x: UnsafeMutablePointer<Float>, _ n: Int, scale: Float = 1) {
-    var maxima = SIMD8<Float>(repeating: -.infinity)
-    var i = 0
-    while i + 8 <= n {
-      maxima = _mm256_max_ps(maxima, UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self))
-      i += 8
-    }
-    var maximum = AVX2.max(maxima)
-    while i < n {
-      maximum = max(maximum, x[i])
-      i += 1
-    }
-    maximum *= scale
+    let maximum = largest(x, n) * scale
     let m = SIMD8<Float>(repeating: maximum), s = SIMD8<Float>(repeating: scale)
     var sums = SIMD8<Float>()
-    i = 0
+    var i = 0
     while i + 8 <= n {
       let e = exp8(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) * s - m)
       UnsafeMutableRawPointer(x + i).storeBytes(of: e, as: SIMD8<Float>.self)
@@ -118,23 +107,30 @@ public enum VectorOps {
     for j in 0..<n { x[j] *= normalizer }
   }
 
-  /// The largest of x[0..<n] and log Σ e^(x − largest), the exponentials in f32 and their sum
-  /// in f64 (as llama.cpp's perplexity sums them): log-softmax(x)[i] = x[i] − largest − logSum.
-  public static func logSumExp(_ x: UnsafePointer<Float>, _ n: Int) -> (largest: Float, logSum: Double) {
+  /// The largest of x[0..<n] (−∞ for none), eight lanes at a time.
+  @inline(__always)
+  public static func largest(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
     var maxima = SIMD8<Float>(repeating: -.infinity)
     var i = 0
     while i + 8 <= n {
       maxima = _mm256_max_ps(maxima, UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self))
       i += 8
     }
-    var largest = AVX2.max(maxima)
+    var maximum = AVX2.max(maxima)
     while i < n {
-      largest = max(largest, x[i])
+      maximum = max(maximum, x[i])
       i += 1
     }
+    return maximum
+  }
+
+  /// The largest of x[0..<n] and log Σ e^(x − largest), the exponentials in f32 and their sum
+  /// in f64 (as llama.cpp's perplexity sums them): log-softmax(x)[i] = x[i] − largest − logSum.
+  public static func logSumExp(_ x: UnsafePointer<Float>, _ n: Int) -> (largest: Float, logSum: Double) {
+    let largest = largest(x, n)
     let m = SIMD8<Float>(repeating: largest)
     var low = SIMD4<Double>(), high = SIMD4<Double>()
-    i = 0
+    var i = 0
     while i + 8 <= n {
       let e = exp8(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) - m)
       low += _mm256_cvtps_pd(e.lowHalf)
