@@ -64,16 +64,7 @@ public struct Llama2CTokenizerFile: VocabularySource {
     let pieces = vocabulary.pieces.enumerated().map { id, piece -> [UInt8] in
       if id == Int(vocabulary.trainer.bosID) { return Array("\n<s>\n".utf8) }
       if id == Int(vocabulary.trainer.eosID) { return Array("\n</s>\n".utf8) }
-      var bytes: [UInt8] = []
-      for byte in piece.utf8 {
-        if byte == 0x81, bytes.count >= 2, bytes[bytes.count - 2] == 0xE2, bytes[bytes.count - 1] == 0x96 {
-          bytes.removeLast(2)
-          bytes.append(0x20)
-        } else {
-          bytes.append(byte)
-        }
-      }
-      return bytes
+      return Array(piece.replacingAll("\u{2581}", with: " ").utf8)
     }
     var out: [UInt8] = []
     func u32(_ v: UInt32) { for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: v >> UInt32(shift))) } }

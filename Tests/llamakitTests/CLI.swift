@@ -23,31 +23,19 @@ enum CLI {
 
   /// Runs `script` with /bin/sh (for resource limits and signal dispositions around llamakit).
   static func runShell(_ script: String) throws -> Result {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-c", script]
-    let output = Pipe()
-    let errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    nonisolated(unsafe) var errorData = Data()
-    let reader = Thread { errorData = errors.fileHandleForReading.readDataToEndOfFile() }
-    reader.start()
-    let outputData = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    while reader.isExecuting || !reader.isFinished { usleep(1000) }
-    return Result(
-      status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
-      stderr: String(decoding: errorData, as: UTF8.self))
+    try launch("/bin/sh", ["-c", script], stdin: nil)
   }
 
   static func run(_ arguments: [String], stdin: String? = nil) throws -> Result {
     guard FileManager.default.isExecutableFile(atPath: binary) else {
       throw CLIError(description: "\(binary) is missing: build it first (swift build, or make test)")
     }
+    return try launch(binary, arguments, stdin: stdin)
+  }
+
+  static func launch(_ executable: String, _ arguments: [String], stdin: String?) throws -> Result {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: binary)
+    process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     let output = Pipe()
     let errors = Pipe()

@@ -1,4 +1,5 @@
 import LlamaIO
+import LlamaTokenizer
 
 /// lm-eval's `hellaswag`: the original `hellaswag_val.jsonl` (rowanz/hellaswag; the row keeps
 /// its fields and gains `query`, `choices` and `gold` as lm-eval's `process_docs` adds them);

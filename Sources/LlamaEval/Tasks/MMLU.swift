@@ -1,4 +1,5 @@
 import LlamaIO
+import LlamaTokenizer
 
 /// lm-eval's `mmlu` (57 subjects, each also a task `mmlu_<subject>`): the original CSV files
 /// (`mmlu/test/<subject>_test.csv`, few-shot examples from `mmlu/dev/<subject>_dev.csv`, first

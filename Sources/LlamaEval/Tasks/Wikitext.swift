@@ -1,4 +1,5 @@
 import LlamaIO
+import LlamaTokenizer
 
 /// lm-eval's `wikitext` task (evaluation.md §2.9): WikiText-2's raw files split into articles
 /// as the `EleutherAI/wikitext_document_level` builder splits them, each scored with
@@ -80,27 +81,6 @@ extension Unicode.Scalar {
 }
 
 extension String {
-  /// Python's `str.replace`: every non-overlapping occurrence, left to right, compared by
-  /// Unicode scalars (not by grapheme clusters, as `==` on Characters would).
-  func replacingAll(_ target: String, with replacement: String) -> String {
-    let source = Array(unicodeScalars), pattern = Array(target.unicodeScalars)
-    guard !pattern.isEmpty, source.count >= pattern.count else { return self }
-    var out = String.UnicodeScalarView()
-    var i = 0
-    var changed = false
-    while i < source.count {
-      if source[i] == pattern[0], i + pattern.count <= source.count, source[i..<(i + pattern.count)].elementsEqual(pattern) {
-        out.append(contentsOf: replacement.unicodeScalars)
-        i += pattern.count
-        changed = true
-      } else {
-        out.append(source[i])
-        i += 1
-      }
-    }
-    return changed ? String(out) : self
-  }
-
   /// Python's `str.strip()`.
   func strippingPythonWhitespace() -> String {
     let scalars = Array(unicodeScalars)

@@ -165,8 +165,10 @@ struct HFAddedToken: Sendable {
 }
 
 extension String {
-  /// Every non-overlapping occurrence of `pattern`, left to right, replaced by `replacement`.
-  func replacingAll(_ pattern: String, with replacement: String) -> String {
+  /// Every non-overlapping occurrence of `pattern`, left to right, replaced by `replacement`
+  /// (Python's `str.replace`: compared by UTF-8 bytes, which for whole characters is the same
+  /// as by code points).
+  public func replacingAll(_ pattern: String, with replacement: String) -> String {
     guard !pattern.isEmpty else { return self }
     let source = Array(utf8)
     let needle = Array(pattern.utf8)
