@@ -48,5 +48,6 @@ echo "== HellaSwag (llama.cpp's scoring), M0 F16, all tasks of $data/hellaswag"
 plain="$data/hellaswag/hellaswag_val_full.txt"
 if [ -f "$plain" ]; then cp "$plain" "$work/hs.txt"; else bzcat "$plain.bz2" > "$work/hs.txt"; fi
 tasks=$(( $(wc -l < "$work/hs.txt") / 6 ))
-"$tool" -m "$m0/m0.F16.gguf" -f "$work/hs.txt" --hellaswag --hellaswag-tasks "$tasks" -t 2 2>/dev/null | tail -1 | awk '{print "llama-perplexity: " $2 "% of " $1 " tasks " $3 " " $4}'
-"$llamakit" eval "$m0/m0.F16.gguf" --tasks hellaswag_llamacpp --data "$data" 2>/dev/null | grep hellaswag_llamacpp
+"$tool" -m "$m0/m0.F16.gguf" -f "$work/hs.txt" --hellaswag --hellaswag-tasks "$tasks" -t 2 2>&1 | grep -E '^[0-9]+[[:space:]]' | tail -1 \
+  | awk '{print "llama-perplexity: " $2 " of " $1 " tasks " $3 " " $4}'
+"$llamakit" eval "$m0/m0.F16.gguf" --tasks hellaswag_llamacpp --data "$data" --max-length 512 2>/dev/null | grep hellaswag_llamacpp   # llama-perplexity's default -c 512
