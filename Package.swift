@@ -14,6 +14,7 @@ let package = Package(
     .library(name: "LlamaKit", targets: ["LlamaKit"]),
     .library(name: "LlamaInference", targets: ["LlamaInference"]),
     .library(name: "LlamaKernels", targets: ["LlamaKernels"]),
+    .library(name: "LlamaEval", targets: ["LlamaEval"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
