@@ -1,4 +1,5 @@
 import Foundation
+import LlamaIO
 
 /// Little-endian byte writers for building checkpoint files in tests (valid ones and every
 /// kind of corrupt one), like llama.cpp's tests/test-gguf.cpp.
@@ -112,28 +113,43 @@ struct GGUFBuilder {
 
 /// A zip archive with stored (uncompressed) members, as torch.save writes them.
 enum StoredZip {
-  static func crc32(_ bytes: [UInt8]) -> UInt32 {
-    var crc: UInt32 = 0xFFFF_FFFF
-    for byte in bytes {
-      crc ^= UInt32(byte)
-      for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
-    }
-    return ~crc
+  static func crc32(_ bytes: [UInt8]) -> UInt32 { CRC32.checksum(bytes) }
+
+  /// A member as it goes into the zip: stored, or deflated (as stored deflate blocks, which
+  /// libarchive inflates), with the uncompressed size the headers declare (default: the true one).
+  struct Member {
+    var name: String
+    var data: [UInt8]
+    var deflated = false
+    var declaredSize: UInt32? = nil
   }
 
   static func build(_ members: [(name: String, data: [UInt8])]) -> [UInt8] {
+    build(members: members.map { Member(name: $0.name, data: $0.data) })
+  }
+
+  static func build(members: [Member]) -> [UInt8] {
     var b = Bytes()
     var central = Bytes()
-    for (name, data) in members {
+    for member in members {
+      let (name, data) = (member.name, member.data)
+      var payload = data
+      if member.deflated {
+        // One final stored block: BFINAL 1, BTYPE 00, LEN, NLEN, the bytes.
+        let length = UInt16(data.count)
+        payload = [0x01, UInt8(length & 0xFF), UInt8(length >> 8), UInt8(~length & 0xFF), UInt8(~length >> 8)] + data
+      }
+      let method: UInt16 = member.deflated ? 8 : 0
+      let size = member.declaredSize ?? UInt32(data.count)
       let offset = UInt32(b.data.count)
       let crc = crc32(data)
-      b.u32(0x0403_4B50); b.u16(20); b.u16(0); b.u16(0); b.u16(0); b.u16(0)
-      b.u32(crc); b.u32(UInt32(data.count)); b.u32(UInt32(data.count))
+      b.u32(0x0403_4B50); b.u16(20); b.u16(0); b.u16(method); b.u16(0); b.u16(0)
+      b.u32(crc); b.u32(UInt32(payload.count)); b.u32(size)
       b.u16(UInt16(name.utf8.count)); b.u16(0)
       b.data += name.utf8
-      b.data += data
-      central.u32(0x0201_4B50); central.u16(20); central.u16(20); central.u16(0); central.u16(0); central.u16(0); central.u16(0)
-      central.u32(crc); central.u32(UInt32(data.count)); central.u32(UInt32(data.count))
+      b.data += payload
+      central.u32(0x0201_4B50); central.u16(20); central.u16(20); central.u16(0); central.u16(method); central.u16(0); central.u16(0)
+      central.u32(crc); central.u32(UInt32(payload.count)); central.u32(size)
       central.u16(UInt16(name.utf8.count)); central.u16(0); central.u16(0); central.u16(0); central.u16(0); central.u32(0)
       central.u32(offset)
       central.data += name.utf8

@@ -135,6 +135,35 @@ struct PyTorchCorruptionTests {
     }
   }
 
+  @Test("compressed members: inflated within their declared size; zip bombs (declared past the limit, or inflating past the declared size) refused")
+  func zipBombs() throws {
+    let pickle = PickleBuilder.stateDict([("model.norm.weight", "0", [2, 2])])
+    var b = Bytes()
+    for v in [Float(1), 2, 3, 4] { b.f32(v) }
+    func zip(_ pickleMember: StoredZip.Member) -> [UInt8] {
+      StoredZip.build(members: [
+        pickleMember, .init(name: "archive/byteorder", data: Array("little".utf8)), .init(name: "archive/data/0", data: b.data),
+        .init(name: "archive/version", data: Array("3\n".utf8)),
+      ])
+    }
+    // A deflated data.pkl of the right size is inflated by libarchive and read.
+    var (message, folder) = try open(zip(.init(name: "archive/data.pkl", data: pickle, deflated: true)))
+    #expect(message == nil, "\(message ?? "")")
+    #expect(try ModelFiles.open(folder.path).tensor("output_norm.weight").floats() == [1, 2, 3, 4])
+    folder.remove()
+    // Declared 3 GiB: refused before anything is inflated.
+    (message, folder) = try open(zip(.init(name: "archive/data.pkl", data: pickle, deflated: true, declaredSize: 0xC000_0000)))
+    #expect(message?.contains("declares 3221225472 bytes, more than") == true, "\(message ?? "opened")")
+    folder.remove()
+    // Declares 10 bytes but inflates to more: refused (libarchive checks the size while
+    // inflating; our read limit is the declared size).
+    (message, folder) = try open(zip(.init(name: "archive/data.pkl", data: pickle, deflated: true, declaredSize: 10)))
+    #expect(
+      message?.contains("pytorch_model.bin: cannot read archive: ZIP uncompressed data is wrong size (read 157, expected 10)") == true
+        || message?.contains("pytorch_model.bin: archive member is too large (") == true, "\(message ?? "opened")")
+    folder.remove()
+  }
+
   @Test("Meta checkpoints: missing shards, mismatched shards")
   func meta() throws {
     let folder = try TemporaryFolder()

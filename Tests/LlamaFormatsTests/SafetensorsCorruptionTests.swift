@@ -97,4 +97,23 @@ struct SafetensorsCorruptionTests {
       #expect(message?.contains(expected) == true, "\(message ?? "opened")")
     }
   }
+
+  @Test("deeply nested JSON (header, shard index, config.json, tokenizer.json) is refused at json-c's depth limit, without recursion trouble")
+  func deepJSON() throws {
+    let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+    let header = #"{"a": "# + deep + "}"
+    var message = try open(file(header, dataBytes: 0))
+    #expect(message?.contains("model.safetensors") == true && message?.contains("JSON") == true, "\(message ?? "opened")")
+    message = try open(file(#"{"__metadata__": {}}"#, dataBytes: 0), config: deep)
+    #expect(message?.contains("config.json") == true, "\(message ?? "opened")")
+    let folder = try TemporaryFolder()
+    defer { folder.remove() }
+    _ = try folder.write("model.safetensors.index.json", #"{"weight_map": "# + deep + "}")
+    _ = try folder.write("config.json", Self.config)
+    message = errorMessage { _ = try ModelFiles.open(folder.path) }
+    #expect(message?.contains("model.safetensors.index.json") == true, "\(message ?? "opened")")
+    let tokenizer = try folder.write("tokenizer.json", #"{"model": "# + deep + "}")
+    message = errorMessage { _ = try ModelFiles.tokenizer(tokenizer) }
+    #expect(message?.contains("tokenizer.json") == true, "\(message ?? "loaded")")
+  }
 }
