@@ -30,7 +30,7 @@ struct PerplexityTests {
 
   @Test("M0 → Q4_K_M and Q5_K_M written by LlamaKit: perplexity within 0.5% of llama-quantize's files' (llama-perplexity)", arguments: ["Q4_K_M", "Q5_K_M"])
   func convertedKQuants(type: String) throws {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("llamakit-kquant-\(getpid())").path
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("llamakit-kquant-\(getpid())-\(type)").path
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let path = folder + "/m0.\(type).gguf"

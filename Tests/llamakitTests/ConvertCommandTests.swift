@@ -297,7 +297,7 @@ struct ConvertReferenceTests {
     ])
   func quantized(model: String, type: String, file: String) throws {
     let models = try #require(ConvertReferenceData.models)
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("llamakit-convert-ref-\(getpid())").path
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("llamakit-convert-ref-\(getpid())-\(model)-\(type)").path
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let out = folder + "/\(model).\(file).gguf"
