@@ -26,6 +26,14 @@ struct ConvertCommandTests {
     return result
   }
 
+  /// The same tensor names, and every tensor with the reference's type and bytes.
+  func expectSameTensors(_ ours: [String: (DType, [UInt8])], _ theirs: [String: (DType, [UInt8])]) {
+    #expect(Set(ours.keys) == Set(theirs.keys))
+    for (name, (type, bytes)) in theirs {
+      #expect(ours[name]?.0 == type && ours[name]?.1 == bytes, "\(name)")
+    }
+  }
+
   func identical(_ a: String, _ b: String) throws -> Bool {
     let result = try CLI.run(["diff", a, b, "--json"])
     #expect(result.status == 0, "\(result.stderr)")
@@ -41,10 +49,8 @@ struct ConvertCommandTests {
     #expect(result.status == 0, "\(result.stderr)")
     // Matrices F16, norms F32, as convert_hf_to_gguf.py --outtype f16 wrote the fixture.
     let ours = try tensorBytes(f16), theirs = try tensorBytes(Self.m0 + "/gguf/m0.F16.gguf")
-    #expect(ours.count == 21 && Set(ours.keys) == Set(theirs.keys))
-    for (name, (type, bytes)) in theirs {
-      #expect(ours[name]?.0 == type && ours[name]?.1 == bytes, "\(name)")
-    }
+    #expect(ours.count == 21)
+    expectSameTensors(ours, theirs)
 
     for (source, name) in [(Self.m0 + "/hf", "f32.gguf"), (Self.m0 + "/pytorch-bf16-sharded", "bf16.gguf"), (Self.m0 + "/meta-bf16-2shards", "meta.gguf")] {
       let out = folder + "/" + name
@@ -75,10 +81,7 @@ struct ConvertCommandTests {
     let result = try CLI.run(["convert", Self.m0 + "/hf", q8, "--type", "q8_0"])
     #expect(result.status == 0, "\(result.stderr)")
     let ours = try tensorBytes(q8), theirs = try tensorBytes(Self.m0 + "/gguf/m0.Q8_0.gguf")
-    #expect(Set(ours.keys) == Set(theirs.keys))
-    for (name, (type, bytes)) in theirs {
-      #expect(ours[name]?.0 == type && ours[name]?.1 == bytes, "\(name)")
-    }
+    expectSameTensors(ours, theirs)
   }
 
   @Test("f32 → Q4_0 (matrices Q4_0, the output Q6_K, as llama-quantize chooses) has llama-quantize's bytes")
@@ -89,11 +92,8 @@ struct ConvertCommandTests {
     let result = try CLI.run(["convert", Self.m0 + "/hf", q4, "--type", "q4_0"])
     #expect(result.status == 0, "\(result.stderr)")
     let ours = try tensorBytes(q4), theirs = try tensorBytes(Self.m0 + "/gguf/m0.Q4_0.gguf")
-    #expect(Set(ours.keys) == Set(theirs.keys))
     #expect(theirs["output.weight"]?.0 == .q6_K)
-    for (name, (type, bytes)) in theirs {
-      #expect(ours[name]?.0 == type && ours[name]?.1 == bytes, "\(name)")
-    }
+    expectSameTensors(ours, theirs)
   }
 
   @Test("f32 → Q4_K_M (Q4_K, Q6_K where llama-quantize puts more bits) has llama-quantize's bytes")
@@ -104,11 +104,8 @@ struct ConvertCommandTests {
     let result = try CLI.run(["convert", Self.m0 + "/hf", out, "--type", "q4_k_m"])
     #expect(result.status == 0, "\(result.stderr)")
     let ours = try tensorBytes(out), theirs = try tensorBytes(Self.m0 + "/gguf/m0.Q4_K_M.gguf")
-    #expect(Set(ours.keys) == Set(theirs.keys))
     #expect(theirs.values.contains { $0.0 == .q4_K } && theirs.values.contains { $0.0 == .q6_K })
-    for (name, (type, bytes)) in theirs {
-      #expect(ours[name]?.0 == type && ours[name]?.1 == bytes, "\(name)")
-    }
+    expectSameTensors(ours, theirs)
   }
 
   @Test("the Q6_K reference quantizer gives llama-quantize's bytes for every Q6_K tensor of the Q4_K_M fixture")
