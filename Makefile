@@ -7,7 +7,7 @@ BUNDLED := Tests/Fixtures/tokenizers/llama2/tokenizer.model
 TOOL    := .build/release/llamakit
 PREFIX  ?= /usr/local
 
-.PHONY: all deps build demo test install benchmark-compare benchmark-inspect benchmark-llamacpp clean
+.PHONY: all deps build demo test sanitize install benchmark-compare benchmark-inspect benchmark-llamacpp clean
 
 all: build
 
@@ -55,6 +55,20 @@ benchmark-llamacpp: deps
 test: deps
 	$(SWIFT) build
 	$(SWIFT) test
+
+# The test suite under AddressSanitizer (with LeakSanitizer; the CLI tests run an instrumented
+# llamakit) and the threaded parts (kernels, inference, evaluation) under ThreadSanitizer, each
+# in its own build folder. Reference checks are skipped here (they run in `make test`).
+SANITIZE := env -u LLAMAKIT_REFERENCE_DATA SWIFT_BACKTRACE=enable=no
+sanitize: deps
+	$(SWIFT) build --sanitize=address --scratch-path .build/asan
+	$(SANITIZE) ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-suppressions.txt \
+	  $(SWIFT) test --sanitize=address --scratch-path .build/asan
+	$(SWIFT) build --sanitize=thread --scratch-path .build/tsan
+	$(SANITIZE) TSAN_OPTIONS=halt_on_error=1 \
+	  $(SWIFT) test --sanitize=thread --scratch-path .build/tsan \
+	  --filter 'LlamaKernelsTests|LlamaInferenceTests|LlamaEvalTests'
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -97,6 +97,7 @@ enum GGUFConfig {
       {
         return int
       }
+      if case .unsigned(let huge) = value { throw fail("\(prefix + key) is \(huge), out of range") }
       throw fail("\(prefix + key) is \(value.typeName), expected an integer")
     }
     func float(_ key: String, default fallback: Float?) throws -> Float {

@@ -222,3 +222,27 @@ func errorMessage(_ body: () throws -> Void) -> String? {
     return "\(error)"
   }
 }
+
+/// The thrown error as `Type.case` (the kind of failure) and its message, or nil when the call
+/// succeeds.
+func failure(_ body: () throws -> Void) -> (kind: String, message: String)? {
+  do {
+    try body()
+    return nil
+  } catch {
+    let label = Mirror(reflecting: error).children.first?.label ?? "\(error)"
+    return ("\(type(of: error)).\(label)", "\(error)")
+  }
+}
+
+/// `bytes` with the first occurrence of `text` overwritten (same length) by `replacement`.
+func patch(_ bytes: [UInt8], _ text: String, with replacement: [UInt8]) -> [UInt8] {
+  let needle = Array(text.utf8)
+  precondition(needle.count == replacement.count)
+  var result = bytes
+  guard let start = (0...(bytes.count - needle.count)).first(where: { Array(bytes[$0..<($0 + needle.count)]) == needle }) else {
+    preconditionFailure("\(text) is not in the bytes")
+  }
+  result.replaceSubrange(start..<(start + needle.count), with: replacement)
+  return result
+}

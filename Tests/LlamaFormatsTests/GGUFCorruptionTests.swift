@@ -45,8 +45,14 @@ struct GGUFCorruptionTests {
     defer { folder.remove() }
     let (bytes, _, dataStart) = GGUFBuilder.tinyModel().build()
     for cut in 0..<dataStart {
-      let message = open(Array(bytes[0..<cut]), in: folder)
-      #expect(message?.contains("model.gguf: ") == true, "cut \(cut): \(message ?? "opened")")
+      let path = try folder.write("model.gguf", Array(bytes[0..<cut]))
+      let error = failure { _ = try GGUFReader(path: path) }
+      // Short reads in the header, metadata and tensor infos; a cut in the padding before the
+      // data leaves the tensors running past the end.
+      #expect(error?.kind == "FormatError.malformed"
+        && ["truncated at byte", "larger than the file can hold", "past the end of the file"].contains { error?.message.contains($0) == true },
+        "cut \(cut): \(error?.kind ?? "") \(error?.message ?? "opened")")
+      #expect(error?.message.hasPrefix(path + ": ") == true)
     }
     // Cut inside the data: the last tensor's bytes run past the end.
     let message = open(Array(bytes[0..<(bytes.count - 8)]), in: folder)
@@ -72,13 +78,39 @@ struct GGUFCorruptionTests {
     let folder = try TemporaryFolder()
     defer { folder.remove() }
     let size = UInt64(GGUFBuilder.tinyModel().build().bytes.count)
-    for count in [UInt64(1) << 32, UInt64.max, UInt64(Int64.max), size + 1, size] {
+    for count in [UInt64(1) << 32, (UInt64(1) << 32) - 1, UInt64.max, UInt64(Int64.max), size + 1, size] {
       var b = GGUFBuilder.tinyModel()
       b.tensorCount = count
-      #expect(open(b.build().bytes, in: folder)?.contains("model.gguf: ") == true, "tensor count \(count)")
+      var message = open(b.build().bytes, in: folder)
+      #expect(message?.contains("model.gguf: tensor count \(count) is larger than the file can hold") == true, "tensor count \(count): \(message ?? "opened")")
       b = GGUFBuilder.tinyModel()
       b.kvCount = count
-      #expect(open(b.build().bytes, in: folder)?.contains("model.gguf: ") == true, "kv count \(count)")
+      message = open(b.build().bytes, in: folder)
+      #expect(message?.contains("model.gguf: metadata count \(count) is larger than the file can hold") == true, "kv count \(count): \(message ?? "opened")")
+    }
+    // A count one too large reads the next section as a record; counts of 0 leave out what
+    // the model needs; a dimension of 0 is allowed by GGUF, refused as the wrong shape.
+    func model(_ change: (inout GGUFBuilder) -> Void) throws -> (kind: String, message: String)? {
+      var b = GGUFBuilder.tinyModel()
+      change(&b)
+      let path = try folder.write("model.gguf", b.build().bytes)
+      return failure { _ = try ModelFiles.model(path) }
+    }
+    for (change, kind, expected) in [
+      ({ (b: inout GGUFBuilder) in b.tensorCount = 3 }, "FormatError.malformed", "model.gguf: "),
+      ({ (b: inout GGUFBuilder) in b.tensorCount = 0 }, "FormatError.invalidConfig", "vocab_size is 0, must be positive"),
+      ({ (b: inout GGUFBuilder) in b.kvCount = 0 }, "FormatError.malformed", "tensor general.architecture has 8 dimensions"),
+      ({ (b: inout GGUFBuilder) in b.tensors[0].ne = [8, 0]; b.tensors[0].data = [] }, "FormatError.invalidConfig", "vocab_size is 0, must be positive"),
+      ({ (b: inout GGUFBuilder) in b.metadata[3].1 = .u32(0) }, "FormatError.invalidConfig", "num_hidden_layers is 0, must be positive"),
+      ({ (b: inout GGUFBuilder) in b.metadata[1].1 = .u32(0) }, "FormatError.invalidConfig", "context length 0 is out of range"),
+      ({ (b: inout GGUFBuilder) in b.metadata[5].1 = .u32(0) }, "FormatError.invalidConfig", "num_attention_heads is 0, must be positive"),
+      ({ (b: inout GGUFBuilder) in b.metadata[3].1 = .u32(.max) }, "FormatError.invalidConfig", "num_hidden_layers is 4294967295, more than 4096"),
+      ({ (b: inout GGUFBuilder) in b.metadata[2].1 = .u64(1 << 63) }, "FormatError.invalidConfig", "llama.embedding_length is 9223372036854775808, out of range"),
+      ({ (b: inout GGUFBuilder) in b.metadata[2].1 = .u64(1 << 32) }, "FormatError.invalidConfig", "hidden_size is 4294967296, more than"),
+      ({ (b: inout GGUFBuilder) in b.metadata[4].1 = .i32(-1) }, "FormatError.invalidConfig", "intermediate_size is -1, must be positive"),
+    ] as [((inout GGUFBuilder) -> Void, String, String)] {
+      let error = try model(change)
+      #expect(error?.kind == kind && error?.message.contains(expected) == true, "\(error?.kind ?? "") \(error?.message ?? "opened")")
     }
     for length in [UInt64.max, UInt64(1) << 32, size] {
       var b = GGUFBuilder.tinyModel()
@@ -95,6 +127,20 @@ struct GGUFCorruptionTests {
     }
   }
 
+  @Test("names that are not UTF-8 (a metadata key, a tensor, a string value)")
+  func nonUTF8Names() throws {
+    let folder = try TemporaryFolder()
+    defer { folder.remove() }
+    let bytes = GGUFBuilder.tinyModel().build().bytes
+    // The first "llama" is general.architecture's value.
+    for (text, what) in [("llama.block_count", "metadata key"), ("output_norm.weight", "tensor name"), ("llama", "general.architecture")] {
+      let path = try folder.write("model.gguf", patch(bytes, text, with: [0xC0] + Array(text.utf8.dropFirst())))
+      let error = failure { _ = try GGUFReader(path: path) }
+      #expect(error?.kind == "FormatError.malformed" && error?.message.contains("not valid UTF-8") == true && error?.message.contains(what) == true,
+        "\(text): \(error?.kind ?? "") \(error?.message ?? "opened")")
+    }
+  }
+
   @Test("bad metadata values", arguments: [
     ("general.x", GGUFBuilder.Value.raw(13, []), "unknown value type 13"),
     ("general.x", .raw(9, [9, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]), "array of arrays"),
@@ -103,6 +149,7 @@ struct GGUFCorruptionTests {
     ("general.architecture", .string("llama"), "duplicate metadata key general.architecture"),
     ("general.alignment", .u64(32), "general.alignment must be a u32"),
     ("general.alignment", .u32(24), "general.alignment 24 is not a power of two"),
+    ("general.alignment", .u32(0), "general.alignment 0 is not a power of two"),
   ])
   func badMetadata(key: String, value: GGUFBuilder.Value, expected: String) throws {
     let folder = try TemporaryFolder()

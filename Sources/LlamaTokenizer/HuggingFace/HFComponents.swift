@@ -5,7 +5,7 @@ import LlamaIO
 // implemented; any other component type is refused by name when the file is loaded.
 
 /// `normalizer`.
-indirect enum HFNormalizer: Sendable {
+enum HFNormalizer: Sendable {
   case sequence([HFNormalizer])
   /// Prepends the text to a non-empty string.
   case prepend(String)
@@ -22,7 +22,7 @@ indirect enum HFNormalizer: Sendable {
 }
 
 /// `pre_tokenizer`.
-indirect enum HFPreTokenizer: Sendable {
+enum HFPreTokenizer: Sendable {
   enum PrependScheme: String, Sendable {
     case always, first, never
   }
