@@ -4,14 +4,15 @@ import LlamaIO
 
 /// The Python values a `torch.save` state dict pickle can build. Dicts and lists are reference
 /// types because the pickle fills them after creating them (SETITEMS, APPENDS) and the memo
-/// may hold them.
+/// may hold them. Every container knows how deeply it nests, so that no pickle builds a value
+/// deeper than `PickleReader.maximumDepth` (releasing one recurses once per level).
 indirect enum PickleValue {
   case none
   case bool(Bool)
   case int(Int64)
   case float(Double)
   case string(String)
-  case tuple([PickleValue])
+  case tuple([PickleValue], depth: Int)
   case list(PickleList)
   case dict(PickleDict)
   case global(TorchGlobal)
@@ -33,11 +34,29 @@ indirect enum PickleValue {
     case .tensor: return "tensor"
     }
   }
+
+  /// Levels of containers in the value (0 for a scalar).
+  var depth: Int {
+    switch self {
+    case .tuple(_, let depth): return depth
+    case .list(let list): return list.depth
+    case .dict(let dict): return dict.depth
+    default: return 0
+    }
+  }
 }
 
-final class PickleList { var items: [PickleValue] = [] }
+/// A container the pickle may still fill; once put into another value it is final (a state
+/// dict pickle fills every container before using it), which keeps depths exact and makes
+/// cycles impossible.
+class PickleContainer {
+  var depth = 1
+  var contained = false
+}
 
-final class PickleDict {
+final class PickleList: PickleContainer { var items: [PickleValue] = [] }
+
+final class PickleDict: PickleContainer {
   var entries: [(key: PickleValue, value: PickleValue)] = []
 }
 
@@ -113,6 +132,8 @@ struct PickleReader {
   private var stack: [PickleValue] = []
   private var marks: [Int] = []
   private var memo: [Int: PickleValue] = [:]
+  /// Containers nest at most this deep (a state dict needs 3).
+  static let maximumDepth = 64
 
   init(_ bytes: UnsafeRawBufferPointer, path: String) {
     self.bytes = bytes
@@ -161,6 +182,30 @@ struct PickleReader {
   }
   private mutating func push(_ value: PickleValue) { stack.append(value) }
 
+  /// Marks `items` as put into a container, and returns the container's depth with them.
+  private func contain(_ items: [PickleValue], in depth: Int) throws -> Int {
+    var result = depth
+    for item in items {
+      switch item {
+      case .list(let c as PickleContainer), .dict(let c as PickleContainer): c.contained = true
+      default: break
+      }
+      result = max(result, item.depth + 1)
+    }
+    guard result <= Self.maximumDepth else { throw fail("values nested more than \(Self.maximumDepth) deep") }
+    return result
+  }
+  /// A new tuple of `items`.
+  private func tuple(_ items: [PickleValue]) throws -> PickleValue {
+    .tuple(items, depth: try contain(items, in: 1))
+  }
+  /// `container` (the value under the items) before it is filled.
+  private func fillable(_ container: PickleContainer, _ items: [PickleValue], _ what: String) throws {
+    let depth = try contain(items, in: container.depth)
+    guard !container.contained else { throw refuse("\(what) to a container already inside another value") }
+    container.depth = depth
+  }
+
   /// Runs the pickle to STOP and returns the object it built.
   mutating func run() throws -> PickleValue {
     while true {
@@ -196,35 +241,39 @@ struct PickleReader {
         let n = try take(8).loadUnaligned(as: UInt64.self).littleEndian
         guard n <= UInt64(bytes.count) else { throw fail("string length \(n) exceeds the pickle") }
         push(.string(try utf8(Int(n))))
-      case 0x29: push(.tuple([]))  // EMPTY_TUPLE
-      case 0x74: push(.tuple(try popMark()))  // TUPLE
-      case 0x85: push(.tuple([try pop()]))  // TUPLE1
+      case 0x29: push(.tuple([], depth: 1))  // EMPTY_TUPLE
+      case 0x74: push(try tuple(try popMark()))  // TUPLE
+      case 0x85: push(try tuple([try pop()]))  // TUPLE1
       case 0x86:  // TUPLE2
         let b = try pop()
-        push(.tuple([try pop(), b]))
+        push(try tuple([try pop(), b]))
       case 0x87:  // TUPLE3
         let c = try pop()
         let b = try pop()
-        push(.tuple([try pop(), b, c]))
+        push(try tuple([try pop(), b, c]))
       case 0x5D: push(.list(PickleList()))  // EMPTY_LIST
       case 0x61:  // APPEND
         let item = try pop()
         guard case .list(let list) = stack.last else { throw fail("APPEND to \(stack.last?.kind ?? "nothing")") }
+        try fillable(list, [item], "APPEND")
         list.items.append(item)
       case 0x65:  // APPENDS
         let items = try popMark()
         guard case .list(let list) = stack.last else { throw fail("APPENDS to \(stack.last?.kind ?? "nothing")") }
+        try fillable(list, items, "APPENDS")
         list.items += items
       case 0x7D: push(.dict(PickleDict()))  // EMPTY_DICT
       case 0x73:  // SETITEM
         let value = try pop()
         let key = try pop()
         guard case .dict(let dict) = stack.last else { throw fail("SETITEM on \(stack.last?.kind ?? "nothing")") }
+        try fillable(dict, [key, value], "SETITEM")
         dict.entries.append((key, value))
       case 0x75:  // SETITEMS
         let items = try popMark()
         guard items.count % 2 == 0 else { throw fail("SETITEMS with an odd number of items") }
         guard case .dict(let dict) = stack.last else { throw fail("SETITEMS on \(stack.last?.kind ?? "nothing")") }
+        try fillable(dict, items, "SETITEMS")
         for i in stride(from: 0, to: items.count, by: 2) { dict.entries.append((items[i], items[i + 1])) }
       case 0x71: memo[Int(try byte())] = stack.last  // BINPUT
       case 0x72: memo[try u32()] = stack.last  // LONG_BINPUT
@@ -268,7 +317,7 @@ struct PickleReader {
   }
 
   private func persistentStorage(_ id: PickleValue) throws -> TorchStorage {
-    guard case .tuple(let items) = id, items.count == 5, case .string("storage") = items[0],
+    guard case .tuple(let items, _) = id, items.count == 5, case .string("storage") = items[0],
       case .global(.storageClass(let dtype, _)) = items[1], case .string(let key) = items[2],
       case .int(let count) = items[4], count >= 0, count <= Int64(Int.max)
     else {
@@ -278,7 +327,7 @@ struct PickleReader {
   }
 
   private func integers(_ value: PickleValue, _ what: String) throws -> [Int] {
-    guard case .tuple(let items) = value else { throw fail("\(what) is \(value.kind), expected a tuple") }
+    guard case .tuple(let items, _) = value else { throw fail("\(what) is \(value.kind), expected a tuple") }
     return try items.map {
       guard case .int(let v) = $0, let int = Int(exactly: v) else { throw fail("\(what) holds \($0.kind)") }
       return int
@@ -287,7 +336,7 @@ struct PickleReader {
 
   private func reduce(_ callable: PickleValue, _ arguments: PickleValue) throws -> PickleValue {
     guard case .global(let global) = callable else { throw refuse("call of \(callable.kind)") }
-    guard case .tuple(let args) = arguments else { throw fail("arguments are \(arguments.kind)") }
+    guard case .tuple(let args, _) = arguments else { throw fail("arguments are \(arguments.kind)") }
     switch global {
     case .orderedDict:
       guard args.isEmpty else { throw refuse("OrderedDict called with arguments") }

@@ -19,6 +19,8 @@ final class TorchZip: @unchecked Sendable {
 
   /// Compressed members larger than this are refused (zip bombs).
   static let maximumInflatedSize = 1 << 31
+  /// Compression methods libarchive inflates: deflate, bzip2, lzma, zstd, xz.
+  static let inflatable: Set<UInt16> = [8, 12, 14, 93, 95]
 
   let path: String
   let file: MappedFile
@@ -41,6 +43,15 @@ final class TorchZip: @unchecked Sendable {
       }
     }
     self.members = byName
+    // Members must not overlap (overlapping members are how zip bombs multiply one compressed
+    // stream): in local-header order, each starts after the previous one's data.
+    var previous: (end: Int, name: String) = (0, "")
+    for member in members.sorted(by: { $0.headerOffset < $1.headerOffset }) {
+      guard member.headerOffset >= previous.end else {
+        throw FormatError.malformed(path: path, detail: "zip members \(previous.name) and \(member.name) overlap")
+      }
+      previous = (try dataOffset(member) + member.compressedSize, member.name)
+    }
   }
 
   func member(_ name: String) -> Member? { members[prefix + name] }
@@ -161,6 +172,9 @@ final class TorchZip: @unchecked Sendable {
       guard member.compressedSize == member.size else { throw fail("stored member with two different sizes") }
       let bytes = file.withUnsafeBytes { UnsafeRawBufferPointer(rebasing: $0[start..<(start + member.size)]) }
       return (bytes, file)
+    }
+    guard Self.inflatable.contains(member.method) else {
+      throw fail("compression method \(member.method) is not supported (stored, deflate, bzip2, lzma, zstd and xz are)")
     }
     guard member.size <= Self.maximumInflatedSize else {
       throw fail("compressed member declares \(member.size) bytes, more than \(Self.maximumInflatedSize)")

@@ -170,6 +170,28 @@ struct PickleBuilder {
   mutating func string(_ s: String) { data.append(0x58); withUnsafeBytes(of: UInt32(s.utf8.count).littleEndian) { data += $0 }; data += s.utf8 }
   mutating func int(_ v: UInt8) { data += [0x4B, v] }
   mutating func op(_ code: UInt8) { data.append(code) }
+  /// LONG1 with 8 bytes: any 64-bit pattern.
+  mutating func long(_ v: UInt64) { data += [0x8A, 8]; withUnsafeBytes(of: v.littleEndian) { data += $0 } }
+  /// `{name: _rebuild_tensor_v2(storage("0", FloatStorage, count), offset, shape, stride, False, OrderedDict())}`
+  /// with any 64-bit numbers.
+  static func tensor(_ name: String, count: UInt64, offset: UInt64, shape: [UInt64], stride: [UInt64]) -> [UInt8] {
+    var p = PickleBuilder()
+    p.op(0x7D)
+    p.string(name)
+    p.global("torch._utils", "_rebuild_tensor_v2")
+    p.op(0x28)
+    p.op(0x28); p.string("storage"); p.global("torch", "FloatStorage"); p.string("0"); p.string("cpu")
+    p.long(count); p.op(0x74); p.op(0x51)
+    p.long(offset)
+    p.op(0x28); for d in shape { p.long(d) }; p.op(0x74)
+    p.op(0x28); for d in stride { p.long(d) }; p.op(0x74)
+    p.op(0x89)
+    p.global("collections", "OrderedDict"); p.op(0x29); p.op(0x52)
+    p.op(0x74); p.op(0x52)
+    p.op(0x73)  // SETITEM
+    p.op(0x2E)
+    return p.data
+  }
   /// `{name: _rebuild_tensor_v2(storage(key, FloatStorage, count), 0, shape, stride, False, OrderedDict())}`
   static func stateDict(_ tensors: [(name: String, key: String, shape: [UInt8])]) -> [UInt8] {
     var p = PickleBuilder()
@@ -194,6 +216,17 @@ struct PickleBuilder {
     p.op(0x75)  // SETITEMS
     p.op(0x2E)
     return p.data
+  }
+}
+
+extension Array where Element == UInt8 {
+  /// Overwrites a little-endian field.
+  mutating func set16(_ offset: Int, _ v: UInt16) { Swift.withUnsafeBytes(of: v.littleEndian) { replaceSubrange(offset..<(offset + 2), with: $0) } }
+  mutating func set32(_ offset: Int, _ v: UInt32) { Swift.withUnsafeBytes(of: v.littleEndian) { replaceSubrange(offset..<(offset + 4), with: $0) } }
+  /// Offsets of every occurrence of a 4-byte little-endian signature.
+  func offsets(ofSignature signature: UInt32) -> [Int] {
+    let s = Swift.withUnsafeBytes(of: signature.littleEndian) { Array($0) }
+    return (0..<(count - 3)).filter { self[$0] == s[0] && self[$0 + 1] == s[1] && self[$0 + 2] == s[2] && self[$0 + 3] == s[3] }
   }
 }
 
