@@ -111,22 +111,39 @@ final class MetaCheckpointReader: CheckpointReader, @unchecked Sendable {
   static func config(
     _ object: JSONObject, path: String, shards: [TorchCheckpoint], dim: Int, embedding: TorchTensor?
   ) throws -> (ModelConfig, [String: [Int]]) {
+    func invalid(_ detail: String) -> FormatError { .invalidConfig(path: path, detail: detail) }
+    /// A product of shard shapes that must stay within the model limits.
+    func merged(_ rows: Int, _ what: String) throws -> Int {
+      let (total, overflow) = rows.multipliedReportingOverflow(by: shards.count)
+      guard !overflow else { throw invalid("\(what) of \(rows) × \(shards.count) shards is too large") }
+      return total
+    }
+    let limit = ModelConfig.limits.dimension
+    guard dim > 0, dim <= limit else { throw invalid("dim is \(dim), must be 1 to \(limit)") }
     let layers = try integer(object, "n_layers", path: path)
     let heads = try integer(object, "n_heads", path: path)
     let kvHeads = object["n_kv_heads"].flatMap { $0.isNull ? nil : $0.intValue }.map(Int.init) ?? heads
     // Llama 2 params.json says vocab_size -1: the embedding rows tell.
     var vocab = object["vocab_size"]?.intValue.map(Int.init) ?? -1
     if vocab <= 0, let embedding {
-      vocab = embedding.shape.count == 2 && embedding.shape[1] == dim ? embedding.shape[0] * shards.count : embedding.shape.first ?? 0
+      vocab = embedding.shape.count == 2 && embedding.shape[1] == dim
+        ? try merged(embedding.shape[0], "tok_embeddings rows") : embedding.shape.first ?? 0
     }
     // FFN width: the actual w1 rows (summed over shards); else Meta's rule (formats.md §4.2).
     var hidden: Int
     if let w1 = shards[0].byName["layers.0.feed_forward.w1.weight"], w1.shape.count == 2 {
-      hidden = w1.shape[0] * shards.count
+      hidden = try merged(w1.shape[0], "w1 rows")
     } else {
       let multiple = object["multiple_of"]?.intValue.map(Int.init) ?? 256
-      hidden = Int(2 * (4 * dim) / 3)
-      if let factor = object["ffn_dim_multiplier"]?.doubleValue { hidden = Int(factor * Double(hidden)) }
+      guard multiple >= 0, multiple <= limit else { throw invalid("multiple_of is \(multiple), must be 0 to \(limit)") }
+      hidden = 2 * (4 * dim) / 3
+      if let factor = object["ffn_dim_multiplier"]?.doubleValue {
+        let scaled = factor * Double(hidden)
+        guard scaled.isFinite, scaled >= 0, scaled <= Double(limit) else {
+          throw invalid("ffn_dim_multiplier \(factor) makes a feed-forward width of \(scaled)")
+        }
+        hidden = Int(scaled)
+      }
       hidden = multiple > 0 ? multiple * ((hidden + multiple - 1) / multiple) : hidden
     }
     let config = try ModelConfig(

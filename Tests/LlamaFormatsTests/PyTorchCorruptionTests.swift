@@ -276,6 +276,40 @@ struct PyTorchCorruptionTests {
     folder.remove()
   }
 
+  @Test("Meta params.json: not an object, values at 0, negative, near 2^32 and 2^64, not integers, overflowing FFN rules, deep, not UTF-8")
+  func metaParams() throws {
+    let pth = checkpoint(PickleBuilder.stateDict([("norm.weight", "0", [2, 2])]))
+    let base = #""n_layers": 1, "n_heads": 2, "n_kv_heads": 1, "vocab_size": 4, "norm_eps": 1e-5"#
+    for (params, kind, expected) in [
+      // Valid parameters: the shard's tensor is then checked against them.
+      (#"{"dim": 8, \#(base)}"#, "FormatError.shapeMismatch", "consolidated.00.pth: tensor norm.weight has shape [2, 2], expected [8]"),
+      (#"[8]"#, "FormatError.malformed", "params.json is not an object"),
+      (#"{"dim": 8, "#, "IOError.invalidJSON", "params.json: invalid JSON"),
+      (#"{"dim": 0, \#(base)}"#, "FormatError.invalidConfig", "dim is 0, must be 1 to 1048576"),
+      (#"{"dim": -8, \#(base)}"#, "FormatError.invalidConfig", "dim is -8, must be 1 to 1048576"),
+      (#"{"dim": 4294967296, \#(base)}"#, "FormatError.invalidConfig", "dim is 4294967296, must be 1 to 1048576"),
+      (#"{"dim": 18446744073709551616, \#(base)}"#, "FormatError.invalidConfig", "must be 1 to 1048576"),
+      (#"{"dim": 8.5, \#(base)}"#, "FormatError.invalidConfig", "dim is missing or not an integer"),
+      (#"{"dim": "8", \#(base)}"#, "FormatError.invalidConfig", "dim is missing or not an integer"),
+      (#"{"dim": 8, "n_layers": 4294967296, "n_heads": 2, "vocab_size": 4}"#, "FormatError.invalidConfig", "num_hidden_layers is 4294967296, more than 4096"),
+      (#"{"dim": 8, "n_layers": 1, "n_heads": 0, "vocab_size": 4}"#, "FormatError.invalidConfig", "num_attention_heads is 0, must be positive"),
+      (#"{"dim": 8, "n_layers": 1, "n_heads": 2, "n_kv_heads": 3, "vocab_size": 4}"#, "FormatError.invalidConfig", "not a multiple of num_key_value_heads"),
+      (#"{"dim": 8, "n_layers": 1, "n_heads": 2, "vocab_size": 1099511627776}"#, "FormatError.invalidConfig", "vocab_size is 1099511627776, more than"),
+      (#"{"dim": 8, \#(base), "ffn_dim_multiplier": 1e300}"#, "FormatError.invalidConfig", "ffn_dim_multiplier 1e+300 makes a feed-forward width"),
+      (#"{"dim": 8, \#(base), "ffn_dim_multiplier": -1}"#, "FormatError.invalidConfig", "ffn_dim_multiplier -1.0 makes a feed-forward width"),
+      (#"{"dim": 8, \#(base), "multiple_of": 4611686018427387904}"#, "FormatError.invalidConfig", "multiple_of is 4611686018427387904"),
+      (#"{"dim": "# + String(repeating: "[", count: 100_000), "IOError.invalidJSON", "params.json: invalid JSON"),
+      (#"{"dim": 8, "n_layers": 1, "n_heads": 2, "\#u{FF}": 1}"#, "IOError.invalidJSON", "invalid utf-8 string"),
+    ] {
+      let folder = try TemporaryFolder()
+      defer { folder.remove() }
+      _ = try folder.write("params.json", params.contains("\u{FF}") ? Array(params.utf8).map { $0 == 0xC3 ? 0xFF : $0 } : Array(params.utf8))
+      _ = try folder.write("consolidated.00.pth", pth)
+      let error = failure { _ = try ModelFiles.open(folder.path) }
+      #expect(error?.kind == kind && error?.message.contains(expected) == true, "\(params.prefix(80)): \(error?.kind ?? "") \(error?.message ?? "opened")")
+    }
+  }
+
   @Test("Meta checkpoints: missing shards, mismatched shards")
   func meta() throws {
     let folder = try TemporaryFolder()
