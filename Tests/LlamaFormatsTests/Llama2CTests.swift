@@ -121,6 +121,41 @@ struct Llama2CTests {
     let future = try folder.write("v3.bin", v3.data)
     #expect(errorMessage { _ = try Llama2CReader(path: future) }?.contains("llama2.c version 3") == true)
   }
+
+  @Test("every header field at 0, -1, 2^31 - 1 and -2^31; group size and shared flag out of range")
+  func hostileHeaders() throws {
+    let folder = try TemporaryFolder()
+    defer { folder.remove() }
+    let names = ["dim", "hidden_dim", "n_layers", "n_heads", "n_kv_heads", "vocab_size", "seq_len"]
+    for version in [0, 1, 2] {
+      let (bytes, _) = Self.build(version: version, shared: false)
+      let start = version == 0 ? 0 : 8
+      var fields: [(offset: Int, name: String)] = names.enumerated().map { (start + 4 * $0.offset, $0.element) }
+      if version > 0 { fields.append((36, "shared_classifier")) }
+      if version == 2 { fields.append((37, "group_size")) }
+      for (offset, name) in fields {
+        for value in [Int32(0), -1, .max, .min] {
+          var patched = bytes
+          if name == "shared_classifier" {
+            patched[offset] = UInt8(truncatingIfNeeded: value == 0 ? 2 : value)
+          } else {
+            patched.set32(offset, UInt32(bitPattern: value))
+          }
+          let path = try folder.write("model.bin", patched)
+          let error = failure { _ = try Llama2CReader(path: path).tensor("token_embd.weight").floats() }
+          // Only the flag's low byte is the flag: -2^31 there is a valid 0.
+          if error == nil {
+            #expect(name == "shared_classifier" && value == .min, "v\(version) \(name) = \(value) opened")
+            continue
+          }
+          #expect(error?.kind == "FormatError.malformed" && error?.message.hasPrefix(path + ": ") == true,
+            "v\(version) \(name) = \(value): \(error?.kind ?? "") \(error?.message ?? "read")")
+          #expect(["must be 1 to", "do not divide", "needs", "not positive", "expected 0 or 1", "group_size", "runs past", "bytes"].contains { error?.message.contains($0) == true },
+            "v\(version) \(name) = \(value): \(error?.message ?? "read")")
+        }
+      }
+    }
+  }
 }
 
 import Llama2C
