@@ -171,4 +171,103 @@ struct CorruptInputTests {
       #expect(bytes.withUnsafeBytes { firstInvalidUTF8Offset($0) } == offset)
     }
   }
+
+  /// The thrown error as `Type.case` and its message.
+  func failure(_ body: () throws -> Void) -> (kind: String, message: String)? {
+    do {
+      try body()
+      return nil
+    } catch {
+      return ("\(type(of: error)).\(Mirror(reflecting: error).children.first?.label ?? "\(error)")", "\(error)")
+    }
+  }
+
+  static func varint(_ v: UInt64) -> [UInt8] {
+    var v = v, out: [UInt8] = []
+    while v >= 0x80 { out.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
+    return out + [UInt8(v)]
+  }
+  /// A ModelProto piece record (field 1) with raw piece bytes and type.
+  static func piece(_ text: [UInt8], type: UInt64 = 1) -> [UInt8] {
+    let body: [UInt8] = [0x0A] + varint(UInt64(text.count)) + text + [0x15, 0, 0, 0, 0] + [0x18] + varint(type)
+    return [0x0A] + varint(UInt64(body.count)) + body
+  }
+
+  @Test("tokenizer.model: lengths near 2^32 and 2^64, overlong varints, bad wire types, empty, non-UTF-8 and unknown-type pieces")
+  func hostileProtobuf() throws {
+    let unk = Self.piece(Array("<unk>".utf8), type: 2)
+    let spec: [UInt8] = [0x12, 0x02, 0x18, 0x02]
+    for (bytes, expected) in [
+      ([0x0A] + Self.varint(1 << 32) + [0x0A], "length 4294967296 runs past the end of the data"),
+      ([0x0A] + Self.varint(.max), "length 18446744073709551615 runs past the end of the data"),
+      ([0x0A] + [UInt8](repeating: 0xFF, count: 11) + [0x01], "varint longer than 10 bytes"),
+      ([0x0A, 0x80], "truncated varint"),
+      ([0x0E, 0x00], "unsupported wire type 6 for field 1"),
+      ([0x0B, 0x00], "unsupported wire type 3 for field 1"),
+      ([0x00, 0x00], "field number 0"),
+      ([0x0D, 0x00], "ModelProto field 1 has wire type 5, expected 2"),
+      ([0x0A, 0x02, 0x15, 0x00], "truncated fixed32"),
+      (unk + Self.piece([]) + spec, "empty"),
+      (unk + Self.piece([0x61, 0xFF]) + spec, "is not valid UTF-8"),
+      (unk + Self.piece(Array("a".utf8), type: 7) + spec, "type 7"),
+      (unk + Self.piece(Array("a".utf8), type: 1 << 40) + spec, "type"),
+    ] as [([UInt8], String)] {
+      let error = failure { _ = try load(bytes) }
+      #expect(error?.kind == "TokenizerError.malformed" && error?.message.contains(expected) == true, "\(expected): \(error?.kind ?? "") \(error?.message ?? "loaded")")
+    }
+  }
+
+  @Test("tokenizer.model: an unknown model_type")
+  func unknownModelType() {
+    let bytes = Self.piece(Array("<unk>".utf8), type: 2) + Self.piece(Array("a".utf8)) + [0x12, 0x02, 0x18, 0x09]
+    #expect(failure { _ = try load(bytes) }?.kind == "TokenizerError.unsupportedModelType")
+  }
+
+  @Test("tokenizer.bin: lengths at 0, negative, near 2^31; non-UTF-8 pieces")
+  func hostileTokenizerBin() throws {
+    let bytes = try MappedFile(path: Fixtures.tokenizers + "/llama2/tokenizer.bin").contents
+    for (offset, value, expected) in [
+      // A max_token_length that is not plausible: not taken for a tokenizer.bin at all.
+      (0, Int32(-1), "plausible max_token_length"), (0, 0, "plausible max_token_length"), (0, .max, "plausible max_token_length"),
+      (0, .min, "plausible max_token_length"),
+      (8, -1, "piece 0 has length 4294967295 (max_token_length is 27)"), (8, .min, "piece 0 has length 2147483648 (max_token_length is 27)"),
+      (8, 0, "piece 0 has length 0 (max_token_length is 27)"),
+    ] as [(Int, Int32, String)] {
+      var patched = bytes
+      withUnsafeBytes(of: value.littleEndian) { patched.replaceSubrange(offset..<(offset + 4), with: $0) }
+      let error = failure { _ = try load(patched, name: "tokenizer.bin") }
+      #expect(error?.kind == (offset == 0 ? "TokenizerError.unrecognizedFile" : "TokenizerError.malformed") && error?.message.contains(expected) == true, "\(offset) = \(value): \(error?.kind ?? "") \(error?.message ?? "loaded")")
+    }
+    var invalid = bytes
+    invalid[12] = 0xFF  // the first byte of piece 0
+    let error = failure { _ = try load(invalid, name: "tokenizer.bin") }
+    #expect(error?.kind == "IOError.invalidValue" && error?.message.contains("invalid piece 0 at byte 12: not valid UTF-8") == true, "\(error?.kind ?? "") \(error?.message ?? "loaded")")
+  }
+
+  @Test("tokenizer.json: ids negative, near 2^32 and 2^64, not integers; malformed merges and added tokens")
+  func hostileTokenizerJSON() throws {
+    func bpe(_ vocab: String, merges: String = "[]", added: String = "[]") -> String {
+      #"{"added_tokens": \#(added), "model": {"type": "BPE", "vocab": \#(vocab), "merges": \#(merges)}}"#
+    }
+    for (text, expected) in [
+      (bpe(#"{"a": -1}"#), "model.vocab has id -1"),
+      (bpe(#"{"a": 4294967296}"#), "model.vocab has id 4294967296"),
+      (bpe(#"{"a": 18446744073709551616}"#), "model.vocab has id 9223372036854775807"),  // json-c saturates
+      (bpe(#"{"a": 0.5}"#), #"model.vocab["a"] is a number, expected an integer"#),
+      (bpe(#"{"a": "0"}"#), #"model.vocab["a"] is a string, expected an integer"#),
+      (bpe(#"[0]"#), "model.vocab is an array, expected an object"),
+      (bpe(#"{"a": 0, "b": 1, "ab": 2}"#, merges: #"[1]"#), "merge 0 is a number"),
+      (bpe(#"{"a": 0, "b": 1, "ab": 2}"#, merges: #"[["a", "b", "c"]]"#), "merge 0 is an array, expected"),
+      (bpe(#"{"a": 0, "b": 1, "ab": 2}"#, merges: #"["a b c"]"#), #"merge 0 "a b c" is not two tokens separated by a space"#),
+      (bpe(#"{"a": 0}"#, added: #"[{"id": 4294967296, "content": "<s>"}]"#), "added_tokens[0] has id 4294967296"),
+      (bpe(#"{"a": 0}"#, added: #"[{"id": 0, "content": 7}]"#), "added_tokens[0].content is a number, expected a string"),
+      (bpe(#"{"a": 0}"#, added: #"[7]"#), "added_tokens[0] is a number, expected an object"),
+    ] {
+      let error = failure { _ = try load(Array(text.utf8), name: "tokenizer.json") }
+      #expect(error?.kind == "TokenizerError.malformed" && error?.message.contains(expected) == true, "\(text): \(error?.kind ?? "") \(error?.message ?? "loaded")")
+    }
+    let invalid = Array(bpe(#"{"\#u{FF}": 0}"#).utf8).map { $0 == 0xC3 ? 0xFF : $0 }
+    let error = failure { _ = try load(invalid, name: "tokenizer.json") }
+    #expect(error?.kind == "IOError.invalidJSON" && error?.message.contains("invalid utf-8 string") == true, "\(error?.kind ?? "") \(error?.message ?? "loaded")")
+  }
 }
