@@ -6,8 +6,12 @@ enum PIQA {
   static let task = EvaluationTask(name: "piqa", kind: .multipleChoice, version: 1.0, metrics: ["acc", "acc_norm"]) { data in
     let records = try data.jsonLines("piqa/valid.jsonl", task: "piqa")
     let labelsFile = "piqa/valid-labels.lst"
-    let labels = try data.text(labelsFile, task: "piqa").split(whereSeparator: { $0 == "\n" || $0 == " " || $0 == "\r" }).map { Int($0) }
-    guard labels.count == records.count, labels.allSatisfy({ $0 == 0 || $0 == 1 }) else {
+    let words = try data.text(labelsFile, task: "piqa").split(whereSeparator: { $0 == "\n" || $0 == " " || $0 == "\r" })
+    let labels = words.map { Int($0) }
+    if let bad = labels.firstIndex(where: { $0 != 0 && $0 != 1 }) {
+      throw DataFolder.Failure.malformed(data.path + "/" + labelsFile, detail: "label \(bad + 1) is \(words[bad]), not 0 or 1")
+    }
+    guard labels.count == records.count else {
       throw DataFolder.Failure.malformed(data.path + "/" + labelsFile, detail: "expected \(records.count) labels of 0 or 1, found \(labels.count)")
     }
     let source = data.path + "/piqa/valid.jsonl"

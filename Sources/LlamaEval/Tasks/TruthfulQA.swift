@@ -35,7 +35,14 @@ enum TruthfulQA {
         let question = try record.string("question", in: source)
         func targets(_ key: String) throws -> (choices: [String], labels: [Int]) {
           guard let object = record[key]?.objectValue else { throw DataFolder.Failure.malformed(source, detail: "a record has no \(key)") }
-          return (object.keys, object.entries.map { Int($0.value.intValue ?? 0) })
+          guard !object.entries.isEmpty else { throw DataFolder.Failure.malformed(source, detail: "a record's \(key) has no answers") }
+          let labels = try object.entries.map { entry -> Int in
+            guard let label = entry.value.intValue, label == 0 || label == 1 else {
+              throw DataFolder.Failure.malformed(source, detail: "a record's \(key) labels an answer \(entry.value.serialized()), not 0 or 1")
+            }
+            return Int(label)
+          }
+          return (object.keys, labels)
         }
         let one = try targets("mc1_targets"), two = try targets("mc2_targets")
         let row = JSON.object(JSONObject([
