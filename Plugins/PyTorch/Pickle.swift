@@ -134,6 +134,12 @@ struct PickleReader {
   private var memo: [Int: PickleValue] = [:]
   /// Containers nest at most this deep (a state dict needs 3).
   static let maximumDepth = 64
+  /// Limits on what one pickle may hold at once, so that memory stays within a small multiple
+  /// of the pickle's size and a fixed cap (a state dict's stack holds a 1000-item SETITEMS
+  /// batch; its memo a few entries per tensor).
+  static let maximumStack = 1 << 20
+  static let maximumMarks = 1 << 16
+  static let maximumMemo = 1 << 20
 
   init(_ bytes: UnsafeRawBufferPointer, path: String) {
     self.bytes = bytes
@@ -305,7 +311,8 @@ struct PickleReader {
       default:
         throw refuse("opcode \(Self.name(of: opcode))")
       }
-      if stack.count > 1 << 24 || marks.count > 1 << 20 { throw fail("stack too deep") }
+      if stack.count > Self.maximumStack || marks.count > Self.maximumMarks { throw fail("stack too deep") }
+      if memo.count > Self.maximumMemo { throw fail("more than \(Self.maximumMemo) memo entries") }
     }
   }
 

@@ -80,14 +80,16 @@ struct PyTorchCorruptionTests {
     #expect(run([0x80, 0x02, 0x68, 0x07, 0x2E])?.contains("memo 7 is empty") == true)
     #expect(run([0x80, 0x02, 0x2E])?.contains("stack underflow") == true)
     #expect(run([0x80, 0x09, 0x2E])?.contains("pickle protocol 9") == true)
-    // A million MARKs: refused as too deep or run to the end, never a crash.
-    #expect(run([0x80, 0x02] + [UInt8](repeating: 0x28, count: 1_100_000) + [0x2E]) != nil)
+    // Past the caps on marks, stack entries and memo entries: refused.
+    #expect(run([0x80, 0x02] + [UInt8](repeating: 0x28, count: 70_000) + [0x2E])?.contains("stack too deep") == true)
+    #expect(run([0x80, 0x02] + [UInt8](repeating: 0x4E, count: 1_100_000) + [0x2E])?.contains("stack too deep") == true)
+    #expect(run([0x80, 0x02, 0x4E] + [UInt8](repeating: 0x94, count: 1_100_000) + [0x2E])?.contains("more than 1048576 memo entries") == true)
   }
 
   @Test("pickles nested past the depth limit, self-containing or refilled containers, huge lengths and numbers")
   func hostileStructure() {
-    let n = 1_000_000
-    // A million nested lists, tuples and dicts: refused at depth 64, never a recursion crash.
+    let n = 200_000
+    // 200,000 nested lists, tuples and dicts: refused at depth 64, never a recursion crash.
     for (first, open, close) in [([UInt8(0x5D)], [UInt8(0x5D)], [UInt8(0x61)]), ([0x29], [], [0x85]), ([0x7D], [0x4B, 0x01, 0x7D], [0x73])] {
       var bytes: [UInt8] = [0x80, 0x02] + first
       for _ in 0..<(n - 1) { bytes += open }
