@@ -96,6 +96,10 @@ final class TorchCheckpoint: @unchecked Sendable {
     guard last < storageElements else {
       throw fail("view reaches element \(last) of a storage of \(storageElements)")
     }
+    // Stride-0 (broadcast) views could otherwise ask for a copy far larger than the file.
+    guard count <= storageElements else {
+      throw fail("view has \(count) elements, more than its storage's \(storageElements)")
+    }
     var contiguousStride = 1
     var isContiguous = true
     for (size, stride) in Swift.zip(t.shape, t.stride).reversed() where size != 1 {

@@ -8,6 +8,28 @@ extension JSON {
   public static let maximumDepth: Int32 = 256
   /// json-c takes the input length as an `int`; larger inputs are refused up front.
   public static let maximumInputSize = Int(Int32.max) - 1
+  /// json-c spends about 100 bytes per value (a 100 MB array of zeros took 4.8 GB), so texts
+  /// with more values than this are refused before parsing. The largest real inputs, the
+  /// tokenizer.json of a 256k vocabulary with its merges, hold under 2 million.
+  public static let maximumValues = 1 << 22
+
+  /// An upper bound on the number of values in a JSON text: one per ',', '[' and '{' outside
+  /// strings, plus one. Stops counting past `maximumValues`.
+  static func valueCount(_ bytes: UnsafeRawBufferPointer) -> Int {
+    var count = 1
+    var inString = false, escaped = false
+    for byte in bytes {
+      if inString {
+        if escaped { escaped = false } else if byte == 0x5C { escaped = true } else if byte == 0x22 { inString = false }
+      } else if byte == 0x22 {
+        inString = true
+      } else if byte == 0x2C || byte == 0x5B || byte == 0x7B {
+        count += 1
+        if count > maximumValues { break }
+      }
+    }
+    return count
+  }
 
   /// Parses one JSON text (UTF-8, whitespace around it allowed). `source` names the input in
   /// errors.
@@ -15,6 +37,9 @@ extension JSON {
     guard bytes.count <= maximumInputSize else {
       throw IOError.tooLarge(
         source: source, what: "JSON text", size: bytes.count, limit: maximumInputSize)
+    }
+    guard valueCount(bytes) <= maximumValues else {
+      throw IOError.invalidJSON(source: source, detail: "more than \(maximumValues) values (refused: parsing would take too much memory)")
     }
     guard let tokener = json_tokener_new_ex(maximumDepth) else {
       throw IOError.invalidJSON(source: source, detail: "json-c could not allocate a tokener")

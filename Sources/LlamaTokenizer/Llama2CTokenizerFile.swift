@@ -28,6 +28,7 @@ public struct Llama2CTokenizerFile: VocabularySource {
     var types: [PieceType] = []
     while !reader.isAtEnd {
       let id = pieces.count
+      guard id < VocabularyValidation.maximumPieces else { throw VocabularyValidation.tooManyPieces(origin) }
       let score = try reader.f32("score of piece \(id)")
       let length = Int(try reader.u32("length of piece \(id)"))
       guard length > 0, length <= Int(maxLength) else {

@@ -33,6 +33,7 @@ public struct SentencePieceModelFile: VocabularySource {
       case 1:
         try reader.expect(wireType, .lengthDelimited, field: field, in: "ModelProto")
         let (payload, base) = try reader.lengthDelimited()
+        guard pieces.count < VocabularyValidation.maximumPieces else { throw VocabularyValidation.tooManyPieces(origin) }
         let piece = try parsePiece(payload, base: base, index: pieces.count, origin: origin)
         pieces.append(piece.text)
         scores.append(piece.score)

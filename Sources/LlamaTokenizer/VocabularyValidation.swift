@@ -3,11 +3,19 @@
 enum VocabularyValidation {
   /// sentencepiece refuses pieces of this many bytes or more.
   static let maximumPieceBytes = 8000
+  /// Vocabularies larger than this are refused while they are read (the largest real ones
+  /// hold about 256k pieces; each piece costs some 150 bytes of memory).
+  static let maximumPieces = 1 << 21
+
+  static func tooManyPieces(_ origin: String) -> TokenizerError {
+    .malformed(path: origin, detail: "more than \(maximumPieces) pieces")
+  }
 
   static func validated(_ vocabulary: Vocabulary) throws -> Vocabulary {
     var vocabulary = vocabulary
     let origin = vocabulary.origin
     func fail(_ detail: String) -> TokenizerError { .malformed(path: origin, detail: detail) }
+    guard vocabulary.pieces.count <= maximumPieces else { throw tooManyPieces(origin) }
     guard vocabulary.types.count == vocabulary.pieces.count,
       vocabulary.scores.map({ $0.count == vocabulary.pieces.count }) ?? true
     else { throw fail("piece, score and type counts differ") }

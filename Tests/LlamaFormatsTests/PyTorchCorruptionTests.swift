@@ -136,6 +136,8 @@ struct PyTorchCorruptionTests {
       (big, 0, [2, 2], [2, 1], "storage 0 has 16 bytes, its pickle says 4294967296 × F32"),
       (0, 0, [2, 2], [2, 1], "storage 0 has 16 bytes, its pickle says 0 × F32"),
       (4, 0, [0, 2], [2, 1], ""),
+      (4, 0, [1 << 20, 1 << 20], [0, 0], "view has 1099511627776 elements, more than its storage's 4"),
+      (4, 0, [2, 2], [0, 1], ""),
     ] as [(UInt64, UInt64, [UInt64], [UInt64], String)] {
       var (message, folder) = try open(checkpoint(PickleBuilder.tensor("model.norm.weight", count: count, offset: offset, shape: shape, stride: stride)))
       defer { folder.remove() }

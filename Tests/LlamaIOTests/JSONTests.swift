@@ -54,6 +54,17 @@ struct JSONTests {
     }
   }
 
+  @Test("texts with more values than the cap are refused before json-c allocates them; commas in strings do not count")
+  func valueCap() throws {
+    let count = JSON.maximumValues + 1
+    let many = "[" + String(repeating: "0,", count: count - 1) + "0]"
+    #expect(throws: IOError.invalidJSON(source: "many.json", detail: "more than \(JSON.maximumValues) values (refused: parsing would take too much memory)")) {
+      _ = try JSON.parse(many, source: "many.json")
+    }
+    let commas = "[\"" + String(repeating: ",[{", count: count) + "\\\", \"]"
+    #expect(try JSON.parse(commas, source: "commas.json").arrayValue?.count == 1)
+  }
+
   @Test("object keys: replace in place, append, remove")
   func objectEditing() {
     var object = JSONObject([("a", .int(1)), ("b", .int(2))])

@@ -58,6 +58,7 @@ struct HFTokenizerParser {
 
     // Vocabulary: model tokens, then added tokens (which may reuse or extend the ids).
     let vocab = try object(modelObject["vocab"], "model.vocab")
+    guard vocab.count <= VocabularyValidation.maximumPieces else { throw VocabularyValidation.tooManyPieces(path) }
     var byID: [Int: String] = [:]
     for entry in vocab.entries {
       let id = try int(entry.value, "model.vocab[\(VocabularyValidation.quoted(entry.key))]")
