@@ -7,6 +7,12 @@ enum GGUFLayout {
   static let maximumTensorNameBytes = 63
   static let maximumKeyBytes = 65535
   static let maximumDimensions = 4
+  /// Caps that keep memory within a fixed bound whatever the counts say (real files hold some
+  /// 50 keys, a few thousand tensors, and arrays of a few vocabulary sizes: under 2 million
+  /// values). Each array element becomes a value of some 40 bytes in memory.
+  static let maximumKeys = 1 << 16
+  static let maximumTensors = 1 << 20
+  static let maximumArrayElements = 1 << 23
 
   /// Metadata value types.
   enum ValueType: UInt32 {

@@ -61,6 +61,13 @@ struct GGUFParser {
     guard tensorCount <= UInt64(r.remaining / 33) else {
       throw fail("tensor count \(tensorCount) is larger than the file can hold", at: 8)
     }
+    guard kvCount <= UInt64(GGUFLayout.maximumKeys) else {
+      throw fail("metadata count \(kvCount) is more than the limit of \(GGUFLayout.maximumKeys)", at: 16)
+    }
+    guard tensorCount <= UInt64(GGUFLayout.maximumTensors) else {
+      throw fail("tensor count \(tensorCount) is more than the limit of \(GGUFLayout.maximumTensors)", at: 8)
+    }
+    var arrayBudget = GGUFLayout.maximumArrayElements
     var seenKeys = Set<String>()
     metadata.reserveCapacity(Int(kvCount))
     for _ in 0..<Int(kvCount) {
@@ -72,7 +79,7 @@ struct GGUFParser {
       guard let type = GGUFLayout.ValueType(rawValue: rawType) else {
         throw fail("metadata \(key) has unknown value type \(rawType)", at: r.offset - 4)
       }
-      metadata.append(MetadataEntry(key, try value(&r, type, key: key)))
+      metadata.append(MetadataEntry(key, try value(&r, type, key: key, budget: &arrayBudget)))
     }
     if let entry = metadata.first(where: { $0.key == GGUFLayout.Key.alignment }) {
       guard case .integer(let value, "u32") = entry.value else {
@@ -161,7 +168,8 @@ struct GGUFParser {
     return try r.string(Int(length), what)
   }
 
-  private func value(_ r: inout ByteReader, _ type: GGUFLayout.ValueType, key: String) throws -> MetadataValue {
+  /// One metadata value; array elements are counted against `budget`.
+  private func value(_ r: inout ByteReader, _ type: GGUFLayout.ValueType, key: String, budget: inout Int) throws -> MetadataValue {
     switch type {
     case .uint8: return .integer(Int64(try r.u8(key)), type: type.name)
     case .int8: return .integer(Int64(Int8(bitPattern: try r.u8(key))), type: type.name)
@@ -192,9 +200,13 @@ struct GGUFParser {
       guard count <= UInt64(r.remaining / element.minimumSize) else {
         throw fail("metadata \(key) has \(count) elements, more than the file can hold", at: at + 4)
       }
+      guard count <= UInt64(budget) else {
+        throw fail("metadata arrays hold more than \(GGUFLayout.maximumArrayElements) values (\(key) has \(count))", at: at + 4)
+      }
+      budget -= Int(count)
       var values: [MetadataValue] = []
       values.reserveCapacity(Int(count))
-      for _ in 0..<Int(count) { values.append(try value(&r, element, key: key)) }
+      for _ in 0..<Int(count) { values.append(try value(&r, element, key: key, budget: &budget)) }
       return .array(values, elementType: element.name)
     }
   }

@@ -141,6 +141,27 @@ struct GGUFCorruptionTests {
     }
   }
 
+  @Test("counts the file could hold but past the caps (keys, tensors, array values) are refused before anything is read")
+  func caps() throws {
+    let folder = try TemporaryFolder()
+    defer { folder.remove() }
+    func check(_ change: (inout GGUFBuilder) -> Void, _ expected: String) throws {
+      var b = GGUFBuilder.tinyModel()
+      change(&b)
+      let path = try folder.write("model.gguf", b.build().bytes)
+      // Extend the file sparsely, so that the counts fit its size.
+      try FileHandle(forWritingTo: URL(fileURLWithPath: path)).truncate(atOffset: 40 << 20)
+      let error = failure { _ = try GGUFReader(path: path) }
+      #expect(error?.kind == "FormatError.malformed" && error?.message.contains(expected) == true, "\(error?.message ?? "opened")")
+    }
+    try check({ $0.kvCount = 65537 }, "metadata count 65537 is more than the limit of 65536")
+    try check({ $0.tensorCount = (1 << 20) + 1 }, "tensor count 1048577 is more than the limit of 1048576")
+    var raw = Bytes()
+    raw.u32(0)  // u8 elements
+    raw.u64((1 << 23) + 1)
+    try check({ $0.metadata.append(("x.bytes", .raw(9, raw.data))) }, "metadata arrays hold more than 8388608 values (x.bytes has 8388609)")
+  }
+
   @Test("bad metadata values", arguments: [
     ("general.x", GGUFBuilder.Value.raw(13, []), "unknown value type 13"),
     ("general.x", .raw(9, [9, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]), "array of arrays"),
