@@ -15,7 +15,7 @@ extension JSON {
 
   /// An upper bound on the number of values in a JSON text: one per ',', '[' and '{' outside
   /// strings, plus one. Stops counting past `maximumValues`.
-  static func valueCount(_ bytes: UnsafeRawBufferPointer) -> Int {
+  public static func valueCount(_ bytes: UnsafeRawBufferPointer) -> Int {
     var count = 1
     var inString = false, escaped = false
     for byte in bytes {

@@ -37,6 +37,8 @@ struct TaskDataCorruptionTests {
     Case("arc_easy", [arc: arcRecord.replacingOccurrences(of: #"{"text": "a", "label": "A"}"#, with: #"{"text": 7, "label": "A"}"#)], "Failure.malformed", "ARC-Easy-Test.jsonl: a record has no string \"text\""),
     Case("arc_easy", [arc: Array(arcRecord.utf8) + [0xFF, 0x0A]], "Failure.malformed", "ARC-Easy-Test.jsonl: not UTF-8"),
     Case("arc_easy", [arc: deep], "IOError.invalidJSON", "ARC-Easy-Test.jsonl:1: invalid JSON: nesting too deep"),
+    Case("arc_easy", [arc: String(repeating: "[" + String(repeating: "0,", count: 1_000_000) + "0]\n", count: 5)], "Failure.malformed",
+      "ARC-Easy-Test.jsonl: more than 4194304 JSON values in all"),
     Case("piqa", ["piqa/valid.jsonl": #"{"goal": "g", "sol1": "a", "sol2": "b"}"#, "piqa/valid-labels.lst": "5\n"], "Failure.malformed", "valid-labels.lst: label 1 is 5, not 0 or 1"),
     Case("piqa", ["piqa/valid.jsonl": #"{"goal": "g", "sol1": "a", "sol2": "b"}"#, "piqa/valid-labels.lst": "4294967296\n"], "Failure.malformed", "valid-labels.lst: label 1 is 4294967296, not 0 or 1"),
     Case("piqa", ["piqa/valid.jsonl": #"{"goal": "g", "sol1": "a", "sol2": "b"}"#, "piqa/valid-labels.lst": "0\n1\n"], "Failure.malformed", "valid-labels.lst: expected 1 labels of 0 or 1, found 2"),
@@ -52,6 +54,8 @@ struct TaskDataCorruptionTests {
     Case("truthfulqa_mc2", ["truthfulqa/mc_task.json": #"[{"question": "q", "mc1_targets": {"a": 1}, "mc2_targets": {"a": "yes"}}]"#], "Failure.malformed", "mc_task.json: a record's mc2_targets labels an answer \"yes\", not 0 or 1"),
     Case("truthfulqa_mc1", ["truthfulqa/mc_task.json": #"[{"question": "q", "mc1_targets": [1]}]"#], "Failure.malformed", "mc_task.json: a record has no mc1_targets"),
     Case("truthfulqa_mc1", ["truthfulqa/mc_task.json": deep], "IOError.invalidJSON", "mc_task.json: invalid JSON: nesting too deep"),
+    Case("mmlu_anatomy", ["mmlu/test/anatomy_test.csv": String(repeating: ",", count: 1 << 22), "mmlu/dev/anatomy_dev.csv": ""], "Failure.malformed",
+      "anatomy_test.csv: more than 4194304 fields"),
     Case("mmlu_anatomy", ["mmlu/test/anatomy_test.csv": "q,a,b,c\n", "mmlu/dev/anatomy_dev.csv": ""], "Failure.malformed", "anatomy_test.csv: expected question, four answers and a letter A-D, found 4 fields"),
     Case("mmlu_anatomy", ["mmlu/test/anatomy_test.csv": "q,a,b,c,d,E\n", "mmlu/dev/anatomy_dev.csv": ""], "Failure.malformed", "anatomy_test.csv: expected question, four answers and a letter A-D, found 6 fields"),
     Case("mmlu_anatomy", ["mmlu/test/anatomy_test.csv": "\"q,a,b,c,d,A\n", "mmlu/dev/anatomy_dev.csv": ""], "Failure.malformed", "anatomy_test.csv: a quoted field is not closed"),
@@ -64,6 +68,8 @@ struct TaskDataCorruptionTests {
     Case("hellaswag_llamacpp", ["hellaswag/hellaswag_val_full.txt": "ctx\n1\na\nb\nc\n"], "Failure.malformed", "hellaswag_val_full.txt: 5 lines, not a multiple of 6"),
     Case("hellaswag_llamacpp", ["hellaswag/hellaswag_val_full.txt": "ctx\n9\na\nb\nc\nd\n"], "Failure.malformed", "hellaswag_val_full.txt: line 2: the label 9 is not 0-3"),
     Case("hellaswag_llamacpp", ["hellaswag/hellaswag_val_full.txt": "ctx\n-1\na\nb\nc\nd\n"], "Failure.malformed", "hellaswag_val_full.txt: line 2: the label -1 is not 0-3"),
+    Case("hellaswag_llamacpp", ["hellaswag/hellaswag_val_full.txt": String(repeating: "\n", count: 1 << 22)], "Failure.malformed",
+      "hellaswag_val_full.txt: more than 4194304 lines"),
     Case("wikitext", ["wikitext-2-raw/wiki.test.raw": [0x20, 0x3D, 0xFF, 0x0A]], "Failure.malformed", "wiki.test.raw: not UTF-8"),
   ]
 

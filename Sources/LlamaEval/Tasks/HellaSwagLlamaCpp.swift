@@ -14,7 +14,7 @@ enum HellaSwagLlamaCpp {
       text = try data.text(plain, task: "hellaswag_llamacpp")
     } else {
       let compressed = try data.file(plain + ".bz2", task: "hellaswag_llamacpp")
-      text = String(decoding: try ArchiveReader.decompressedContents(of: compressed, limit: 1 << 28), as: UTF8.self)
+      text = try ArchiveReader.decompressedContents(of: compressed, limit: 1 << 28).withUnsafeBytes { try DataFolder.checkedText($0, compressed) }
     }
     var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     if lines.last == "" { lines.removeLast() }

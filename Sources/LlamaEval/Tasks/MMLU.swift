@@ -60,7 +60,16 @@ enum MMLU {
 /// CSV as Python's `csv.reader` reads MMLU's files: comma-separated fields, double-quoted
 /// fields with "" for a quote and newlines inside, records ending at an unquoted newline.
 enum CSV {
+  /// Fields in one file at most (MMLU's largest has some 10,000): each costs memory even when
+  /// empty, so a file of commas is refused rather than held.
+  static let maximumFields = 1 << 22
+
   static func records(_ text: String, source: String) throws -> [[String]] {
+    var separators = 0
+    for byte in text.utf8 where byte == 0x2C || byte == 0x0A { separators += 1 }
+    guard separators < maximumFields else {
+      throw DataFolder.Failure.malformed(source, detail: "more than \(maximumFields) fields (refused: holding them would take too much memory)")
+    }
     var records: [[String]] = []
     var record: [String] = []
     var field = String.UnicodeScalarView()

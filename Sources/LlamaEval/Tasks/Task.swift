@@ -143,12 +143,29 @@ public struct DataFolder: Sendable {
     throw Failure.missing(full, task: task)
   }
 
+  /// Lines in one data file at most (the largest, WikiText-103's training text, has some 1.8
+  /// million): each line costs memory even when empty, so a file of newlines is refused.
+  public static let maximumLines = 1 << 22
+
+  /// The text of a data file, checked to be UTF-8 and within `maximumLines`.
+  static func checkedText(_ bytes: UnsafeRawBufferPointer, _ full: String) throws -> String {
+    var lines = 0
+    for byte in bytes where byte == 0x0A { lines += 1 }
+    guard lines < maximumLines else {
+      throw Failure.malformed(full, detail: "more than \(maximumLines) lines (refused: holding them would take too much memory)")
+    }
+    guard let text = String(validating: bytes, as: UTF8.self) else { throw Failure.malformed(full, detail: "not UTF-8") }
+    return text
+  }
+
   /// One JSON value per non-empty line.
   public func jsonLines(_ relative: String, task: String) throws -> [JSON] {
     let full = try file(relative, task: task)
-    let text = try MappedFile(path: full).withUnsafeBytes { bytes -> String in
-      guard let text = String(validating: bytes, as: UTF8.self) else { throw Failure.malformed(full, detail: "not UTF-8") }
-      return text
+    let text = try MappedFile(path: full).withUnsafeBytes { try Self.checkedText($0, full) }
+    // All lines together stay within one JSON text's value limit (memory, see JSON.maximumValues).
+    var whole = text
+    guard whole.withUTF8({ JSON.valueCount(UnsafeRawBufferPointer($0)) }) <= JSON.maximumValues else {
+      throw Failure.malformed(full, detail: "more than \(JSON.maximumValues) JSON values in all (refused: parsing would take too much memory)")
     }
     var values: [JSON] = []
     for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
@@ -160,10 +177,7 @@ public struct DataFolder: Sendable {
 
   public func text(_ relative: String, task: String) throws -> String {
     let full = try file(relative, task: task)
-    return try MappedFile(path: full).withUnsafeBytes { bytes -> String in
-      guard let text = String(validating: bytes, as: UTF8.self) else { throw Failure.malformed(full, detail: "not UTF-8") }
-      return text
-    }
+    return try MappedFile(path: full).withUnsafeBytes { try Self.checkedText($0, full) }
   }
 }
 
