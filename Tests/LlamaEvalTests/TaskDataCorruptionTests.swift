@@ -103,3 +103,48 @@ struct TaskDataCorruptionTests {
     }
   }
 }
+
+/// llama-perplexity KL-divergence base files are read from strangers too.
+@Suite("KL-divergence base files: malformed")
+struct KLDivergenceBaseCorruptionTests {
+  static func file(n: Int32, vocabulary: Int32, chunks: Int32, tokens: [Int32], extra: Int = 0) -> [UInt8] {
+    var bytes = Array("_logits_".utf8)
+    for v in [n, vocabulary, chunks] + tokens { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
+    // The records the header describes, when they are small enough to write.
+    let records = Int(chunks) * Int(n - 1 - n / 2)
+    let (size, overflow) = records.multipliedReportingOverflow(by: 2 * (2 * ((Int(vocabulary) + 1) / 2) + 4))
+    return bytes + [UInt8](repeating: 0, count: overflow || size > 1 << 20 ? 0 : max(0, size + extra))
+  }
+
+  @Test("headers past the file or near 2^31, tokens outside the vocabulary, truncation: one error each, nothing allocated from the header")
+  func malformed() throws {
+    let folder = NSTemporaryDirectory() + "llamakit-kl-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let valid = Self.file(n: 4, vocabulary: 3, chunks: 1, tokens: [0, 1, 2, 1])
+    let path = folder + "/base.kld"
+    for (bytes, expected) in [
+      (valid, ""),
+      (Self.file(n: 1 << 20, vocabulary: 1 << 24, chunks: 1 << 24, tokens: []), "the header describes more than 2^63"),
+      (Self.file(n: 1 << 20, vocabulary: 32000, chunks: 1 << 20, tokens: []), "20 bytes, the header describes 35193101064601620"),
+      (Self.file(n: .max, vocabulary: 3, chunks: 1, tokens: []), "implausible header n_ctx 2147483647"),
+      (Self.file(n: 4, vocabulary: -1, chunks: 1, tokens: []), "implausible header"),
+      (Self.file(n: 4, vocabulary: 3, chunks: 0, tokens: []), "implausible header"),
+      (Self.file(n: 4, vocabulary: 3, chunks: 1, tokens: [0, 1, 3, 1]), "token 2 is 3, outside the vocabulary of 3"),
+      (Self.file(n: 4, vocabulary: 3, chunks: 1, tokens: [0, -1, 2, 1]), "token 1 is -1, outside the vocabulary of 3"),
+      (Self.file(n: 4, vocabulary: 3, chunks: 1, tokens: [0, 1, 2, 1], extra: 1), "bytes, the header describes"),
+      (Array(valid.dropLast()), "bytes, the header describes"),
+      (Array(valid.prefix(10)), "base.kld"),
+      (Array("_logitz_".utf8) + valid.dropFirst(8), "no \"_logits_\" magic"),
+    ] as [([UInt8], String)] {
+      try Data(bytes).write(to: URL(fileURLWithPath: path))
+      var error: String?
+      do { _ = try KLDivergence.Base(path: path) } catch let caught { error = "\(caught)" }
+      if expected.isEmpty {
+        #expect(error == nil, "\(error ?? "")")
+      } else {
+        #expect(error?.hasPrefix(path + ": ") == true && error?.contains(expected) == true, "\(error ?? "opened")")
+      }
+    }
+  }
+}

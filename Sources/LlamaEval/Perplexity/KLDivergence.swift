@@ -96,16 +96,24 @@ public enum KLDivergence {
       guard n >= 4, vocabulary >= 1, chunks >= 1, n <= 1 << 20, vocabulary <= 1 << 24, chunks <= 1 << 24 else {
         throw IOError.cannotOpen(path: path, reason: "implausible header n_ctx \(n), n_vocab \(vocabulary), n_chunk \(chunks)")
       }
-      var tokens: [Int] = []
-      tokens.reserveCapacity(n * chunks)
-      for _ in 0..<(n * chunks) { tokens.append(Int(try reader.i32("token"))) }
-      header = Header(contextLength: n, vocabularySize: vocabulary, chunks: chunks, tokens: tokens)
+      // The size the header implies is checked before anything is allocated from it.
       recordsStart = 20 + 4 * n * chunks
       recordLength = 2 * (2 * ((vocabulary + 1) / 2) + 4)
-      let expected = recordsStart + chunks * (n - 1 - n / 2) * recordLength
-      guard file.count == expected else {
-        throw IOError.cannotOpen(path: path, reason: "\(file.count) bytes, the header describes \(expected)")
+      let (recordBytes, overflow) = (chunks * (n - 1 - n / 2)).multipliedReportingOverflow(by: recordLength)
+      let (expected, overflow2) = recordsStart.addingReportingOverflow(recordBytes)
+      guard !overflow, !overflow2, file.count == expected else {
+        throw IOError.cannotOpen(path: path, reason: "\(file.count) bytes, the header describes \(overflow || overflow2 ? "more than 2^63" : String(expected))")
       }
+      var tokens: [Int] = []
+      tokens.reserveCapacity(n * chunks)
+      for i in 0..<(n * chunks) {
+        let token = Int(try reader.i32("token"))
+        guard token >= 0 && token < vocabulary else {
+          throw IOError.cannotOpen(path: path, reason: "token \(i) is \(token), outside the vocabulary of \(vocabulary)")
+        }
+        tokens.append(token)
+      }
+      header = Header(contextLength: n, vocabularySize: vocabulary, chunks: chunks, tokens: tokens)
     }
 
     /// Calls `body` with record `index`'s scale, smallest log-probability and quantized values.
