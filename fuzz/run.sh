@@ -10,7 +10,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 seconds="${1:-60}"; shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(gguf safetensors safetensors-index pytorch meta-params llama2c tokenizer-model tokenizer-json tokenizer-bin task-data)
+[ ${#targets[@]} -gt 0 ] || targets=(gguf safetensors safetensors-index pytorch meta-params llama2c tokenizer-model tokenizer-json tokenizer-bin task-data kl-base)
 fuzzer_lib="$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")/lib/clang"
 fuzzer_lib="$(ls -d "$fuzzer_lib"/*/lib/linux | head -1)/libclang_rt.fuzzer_no_main-x86_64.a"
 (cd "$here" && swift build -c release -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp \

@@ -1,5 +1,6 @@
 import Foundation
 import LlamaIO
+import Testing
 
 /// Little-endian byte writers for building checkpoint files in tests (valid ones and every
 /// kind of corrupt one), like llama.cpp's tests/test-gguf.cpp.
@@ -278,4 +279,25 @@ func patch(_ bytes: [UInt8], _ text: String, with replacement: [UInt8]) -> [UInt
   }
   result.replaceSubrange(start..<(start + needle.count), with: replacement)
   return result
+}
+
+/// `llamakit inspect --json --tensors` (the binary `swift build` put beside the test bundle) on
+/// a file the tests made: the tensor is listed at its offset with its size.
+enum InspectCLI {
+  static func check(_ path: String, tensor: String, offset: Int, bytes: Int) throws {
+    let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("llamakit")
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = ["inspect", path, "--json", "--tensors"]
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0)
+    let json = try JSON.parse(String(decoding: data, as: UTF8.self), source: "inspect")
+    let entry = json["tensors"]?.arrayValue?.first { $0["name"]?.stringValue == tensor }
+    #expect(entry?["offset"]?.intValue == Int64(offset) && entry?["bytes"]?.intValue == Int64(bytes), "\(entry.map { $0.serialized() } ?? "not listed")")
+  }
 }

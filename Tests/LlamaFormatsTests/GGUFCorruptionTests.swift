@@ -226,13 +226,15 @@ struct GGUFCorruptionTests {
     #expect(errorMessage { _ = try reader2.tensor("iq2.weight").floats() } == "tensor type IQ2_XXS is not supported for reading values")
   }
 
-  @Test("a tensor beyond 4 GiB in a sparse file")
+  @Test("5 GiB of tensor data in a sparse file: inspected, and the tensor beyond it read")
   func sparseLargeFile() throws {
     let folder = try TemporaryFolder()
     defer { folder.remove() }
     var b = GGUFBuilder.tinyModel()
-    // A 4-value tensor placed 5 GiB into the data section; the file is extended sparsely.
+    // A 5 GiB I8 tensor (zeros: a hole in the file), then a 4-value tensor after it.
     let far: UInt64 = 5 << 30
+    let end = UInt64(GGUFBuilder.tinyModel().build().bytes.count - GGUFBuilder.tinyModel().build().dataStart)
+    b.tensors.append(.init(name: "big.weight", ne: [far - end], type: 24, offset: end, data: []))
     b.tensors.append(.init(name: "far.weight", ne: [4], type: 0, offset: far, data: []))
     let (bytes, _, dataStart) = b.build()
     let path = try folder.write("big.gguf", bytes)
@@ -245,7 +247,9 @@ struct GGUFCorruptionTests {
     let reader = try ModelFiles.open(path)
     let info = try #require(reader.tensors.first { $0.name == "far.weight" })
     #expect(info.offset == dataStart + Int(far))
+    #expect(reader.tensors.first { $0.name == "big.weight" }?.byteCount == Int(far - end))
     #expect(try reader.tensor("far.weight").floats() == [1.5, -2, 3.25, 4])
+    try InspectCLI.check(path, tensor: "far.weight", offset: dataStart + Int(far), bytes: 16)
   }
 }
 

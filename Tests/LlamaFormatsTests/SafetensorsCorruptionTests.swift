@@ -1,3 +1,4 @@
+import Foundation
 import LlamaCore
 import LlamaFormats
 import LlamaKit
@@ -116,6 +117,30 @@ struct SafetensorsCorruptionTests {
     #expect(error?.kind == "FormatError.malformed" && error?.message.contains("invalid utf-8 string") == true, "\(error?.kind ?? "") \(error?.message ?? "opened")")
     // A zero-size tensor is allowed (as in the Rust library).
     #expect(try openFailure(file(#"{"a": {"dtype": "F32", "shape": [0, 4], "data_offsets": [0, 0]}, "b": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}"#, dataBytes: 8), config: nil)?.message.contains("config.json is missing") == true)
+  }
+
+  @Test("5 GiB of tensor data in a sparse file: inspected, and the tensor beyond it read")
+  func sparseLargeFile() throws {
+    let folder = try TemporaryFolder()
+    defer { folder.remove() }
+    let big = 5 << 30
+    let header = #"{"model.layers.0.mlp.up_proj.weight": {"dtype": "U8", "shape": [\#(big)], "data_offsets": [0, \#(big)]}, "model.norm.weight": {"dtype": "F32", "shape": [4], "data_offsets": [\#(big), \#(big + 16)]}}"#
+    var b = Bytes()
+    b.u64(UInt64(header.utf8.count))
+    b.data += header.utf8
+    let path = try folder.write("model.safetensors", b.data)
+    _ = try folder.write("config.json", Self.config)
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+    try handle.seek(toOffset: UInt64(b.data.count + big))
+    var values = Bytes()
+    for v in [Float(1.5), -2, 3.25, 4] { values.f32(v) }
+    try handle.write(contentsOf: values.data)
+    try handle.close()
+    let reader = try ModelFiles.open(folder.path)
+    #expect(reader.tensors.first { $0.name == "blk.0.ffn_up.weight" }?.byteCount == big)
+    #expect(reader.tensors.first { $0.name == "output_norm.weight" }?.offset == b.data.count + big)
+    #expect(try reader.tensor("output_norm.weight").floats() == [1.5, -2, 3.25, 4])
+    try InspectCLI.check(folder.path, tensor: "output_norm.weight", offset: b.data.count + big, bytes: 16)
   }
 
   @Test("tensors at unaligned offsets read correctly")

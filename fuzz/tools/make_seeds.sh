@@ -84,6 +84,8 @@ PY
 put tokenizer-json "$work/tokenizer.json" small.json
 put task-data "$root/Tests/Fixtures/benchmarks/arc/ARC-Easy/ARC-Easy-Test.jsonl" arc.jsonl
 put task-data "$root/Tests/Fixtures/benchmarks/mmlu/dev/abstract_algebra_dev.csv" mmlu.csv
+"$llamakit" perplexity "$work/hf" -f "$root/Tests/Fixtures/corpora/wiki.test.raw.head" --ctx 16 --chunks 2 --kl-divergence-base "$work/base.kld" >/dev/null
+put kl-base "$work/base.kld" tiny.kld
 # The fixed files the fuzzed one sits beside.
 mkdir -p "$seeds/companions/safetensors-index" "$seeds/companions/meta" "$seeds/companions/pytorch"
 cp "$work"/sharded/model-*.safetensors "$work/sharded/config.json" "$seeds/companions/safetensors-index/"

@@ -49,6 +49,7 @@ let targets: [String: (UnsafeRawBufferPointer) -> Void] = [
   "tokenizer-model": { useTokenizer(write($0, to: "tokenizer.model")) },
   "tokenizer-json": { useTokenizer(write($0, to: "tokenizer.json")) },
   "tokenizer-bin": { useTokenizer(write($0, to: "tokenizer.bin")) },
+  "kl-base": { _ = try? KLDivergence.Base(path: write($0, to: "base.kld")) },
   "task-data": { data in
     // The same bytes as every task's data file.
     for relative in ["arc/ARC-Easy/ARC-Easy-Test.jsonl", "piqa/valid.jsonl", "winogrande/dev.jsonl", "lambada/lambada_test.jsonl",
