@@ -22,12 +22,9 @@ struct SafetensorsCorruptionTests {
 
   let valid = #"{"model.embed_tokens.weight": {"dtype": "F32", "shape": [4, 8], "data_offsets": [0, 128]}, "model.norm.weight": {"dtype": "F16", "shape": [8], "data_offsets": [128, 144]}}"#
 
+  /// The error message of opening a folder holding `bytes` as model.safetensors (and `config`).
   func open(_ bytes: [UInt8], config: String? = config) throws -> String? {
-    let folder = try TemporaryFolder()
-    defer { folder.remove() }
-    _ = try folder.write("model.safetensors", bytes)
-    if let config { _ = try folder.write("config.json", config) }
-    return errorMessage { _ = try ModelFiles.open(folder.path) }
+    try openFailure(bytes, config: config)?.message
   }
 
   @Test("a valid file reads")
@@ -84,6 +81,7 @@ struct SafetensorsCorruptionTests {
     }
   }
 
+  /// The same, with the kind of error.
   func openFailure(_ bytes: [UInt8], config: String? = config) throws -> (kind: String, message: String)? {
     let folder = try TemporaryFolder()
     defer { folder.remove() }
