@@ -69,7 +69,7 @@ extension TorchCheckpoint {
     guard let member = zip.member("data/" + t.storage.key) else {
       throw FormatError.malformed(path: path, detail: "tensor \(name): storage \(t.storage.key) is missing")
     }
-    let offset = try zip.dataOffset(member) + t.offset * t.dtype.blockBytes
+    let offset = member.dataOffset + t.offset * t.dtype.blockBytes
     return TensorInfo(
       name: canonicalName, originalName: name, shape: t.shape, dtype: t.dtype, byteCount: bytes, file: path,
       offset: offset, note: note)

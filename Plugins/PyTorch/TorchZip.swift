@@ -15,6 +15,8 @@ final class TorchZip: @unchecked Sendable {
     var compressedSize: Int
     var size: Int
     var headerOffset: Int
+    /// Where the data starts, from the local header (filled in when the zip is opened).
+    var dataOffset = 0
   }
 
   /// Compressed members larger than this are refused (zip bombs).
@@ -31,7 +33,17 @@ final class TorchZip: @unchecked Sendable {
   init(path: String) throws {
     self.path = path
     file = try MappedFile(path: path)
-    let members = try file.withUnsafeBytes { try Self.centralDirectory($0, path: path) }
+    var members = try file.withUnsafeBytes { try Self.centralDirectory($0, path: path) }
+    // Members must not overlap (overlapping members are how zip bombs multiply one compressed
+    // stream): in local-header order, each starts after the previous one's data.
+    var previous: (end: Int, name: String) = (0, "")
+    for i in members.indices.sorted(by: { members[$0].headerOffset < members[$1].headerOffset }) {
+      guard members[i].headerOffset >= previous.end else {
+        throw FormatError.malformed(path: path, detail: "zip members \(previous.name) and \(members[i].name) overlap")
+      }
+      members[i].dataOffset = try file.withUnsafeBytes { try Self.dataOffset(members[i], in: $0, path: path) }
+      previous = (members[i].dataOffset + members[i].compressedSize, members[i].name)
+    }
     guard let first = members.first, let slash = first.name.firstIndex(of: "/") else {
       throw FormatError.malformed(path: path, detail: "zip holds no torch archive folder")
     }
@@ -43,15 +55,6 @@ final class TorchZip: @unchecked Sendable {
       }
     }
     self.members = byName
-    // Members must not overlap (overlapping members are how zip bombs multiply one compressed
-    // stream): in local-header order, each starts after the previous one's data.
-    var previous: (end: Int, name: String) = (0, "")
-    for member in members.sorted(by: { $0.headerOffset < $1.headerOffset }) {
-      guard member.headerOffset >= previous.end else {
-        throw FormatError.malformed(path: path, detail: "zip members \(previous.name) and \(member.name) overlap")
-      }
-      previous = (try dataOffset(member) + member.compressedSize, member.name)
-    }
   }
 
   func member(_ name: String) -> Member? { members[prefix + name] }
@@ -143,8 +146,8 @@ final class TorchZip: @unchecked Sendable {
   /// The absolute data offset of a member, from its local header (whose name and extra lengths
   /// can differ from the central directory's: torch pads the local extra field so that data
   /// starts on a 64-byte boundary).
-  func dataOffset(_ member: Member) throws -> Int {
-    try file.withUnsafeBytes { bytes in
+  static func dataOffset(_ member: Member, in bytes: UnsafeRawBufferPointer, path: String) throws -> Int {
+    do {
       var r = ByteReader(bytes, source: path)
       try r.seek(to: member.headerOffset, "local header of \(member.name)")
       guard try r.u32("local header signature") == 0x0403_4B50 else {
@@ -167,7 +170,7 @@ final class TorchZip: @unchecked Sendable {
       throw FormatError.malformed(path: path, detail: "zip member \(prefix + name) is missing")
     }
     func fail(_ detail: String) -> FormatError { .malformed(path: path, detail: "zip member \(member.name): \(detail)") }
-    let start = try dataOffset(member)
+    let start = member.dataOffset
     if member.method == 0 {
       guard member.compressedSize == member.size else { throw fail("stored member with two different sizes") }
       let bytes = file.withUnsafeBytes { UnsafeRawBufferPointer(rebasing: $0[start..<(start + member.size)]) }
