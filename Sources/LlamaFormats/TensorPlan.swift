@@ -3,7 +3,7 @@ import LlamaIO
 
 /// A tensor a writer announces in its header before the data: canonical row-major shape and
 /// stored type.
-public struct TensorPlan: Sendable {
+public struct TensorPlan: Sendable, Equatable {
   public var name: String
   public var shape: [Int]
   public var type: DType

@@ -50,7 +50,7 @@ public enum GGUFConversion {
       try TensorEncoding.write(try reader.tensor(info.name), as: target.type, allowsF16Overflow: allowsF16Overflow) {
         try writer.write($0)
       }
-      done.add(target.byteCount)
+      done.add(target)
       progress(done)
     }
     try writer.finish()

@@ -109,7 +109,7 @@ public enum HuggingFaceConversion {
         let entry = plans[index]
         let encoding = TensorEncoding(rowOrder: entry.rows, allowsF16Overflow: allowsF16Overflow)
         try encoding.write(try reader.tensor(entry.info.name), as: entry.plan.type) { try writer.write($0) }
-        done.add(entry.plan.byteCount)
+        done.add(entry.plan)
         progress(done)
       }
       try writer.finish()

@@ -30,7 +30,7 @@ public enum Llama2CConversion {
     var done = ConversionProgress(tensorCount: writer.tensors.count, totalBytes: writer.tensors.reduce(0) { $0 + $1.byteCount })
     for plan in writer.tensors {
       try TensorEncoding.write(try reader.tensor(plan.name), as: .f32) { try writer.write($0) }
-      done.add(plan.byteCount)
+      done.add(plan)
       progress(done)
     }
     try writer.finish()

@@ -73,7 +73,7 @@ public enum MetaConversion {
         if entry.dimension == 0 { encoding.rows = (rank * entry.shape[0])..<((rank + 1) * entry.shape[0]) }
         if entry.dimension == 1 { encoding.columns = (rank * entry.shape[1])..<((rank + 1) * entry.shape[1]) }
         try encoding.write(tensor, as: entry.type) { try writer.write($0) }
-        done.add(plan.byteCount)
+        done.add(plan)
         progress(done)
       }
       try frequencies.withUnsafeBytes { try writer.write($0) }

@@ -11,7 +11,7 @@ struct LlamaKitCommand: AsyncParsableCommand {
       """,
     version: "0.1.0",
     subcommands: [
-      InspectCommand.self, ConvertCommand.self, DiffCommand.self, GenerateCommand.self, PerplexityCommand.self, EvalCommand.self, BenchCommand.self, SynthCommand.self, TokenizeCommand.self, DetokenizeCommand.self,
+      InspectCommand.self, ConvertCommand.self, DiffCommand.self, GenerateCommand.self, PerplexityCommand.self, EvalCommand.self, ReportCommand.self, BenchCommand.self, SynthCommand.self, TokenizeCommand.self, DetokenizeCommand.self,
       VocabCommand.self,
     ])
 }

@@ -134,8 +134,19 @@ public enum KLDivergence {
     public var kld: [Double] = []
     public var probabilityDifferences: [Double] = []
     public var sameTop = 0
+    /// Per scored token: whether the model's most likely token is the base's.
+    public var topMatches: [Bool] = []
 
     public init() {}
+
+    /// The fraction of matching top tokens in each run of `size` scored tokens (a chunk).
+    public func sameTopFractions(per size: Int) -> [Double] {
+      guard size > 0 else { return [] }
+      return stride(from: 0, to: topMatches.count, by: size).map { start in
+        let part = topMatches[start..<min(start + size, topMatches.count)]
+        return Double(part.filter { $0 }.count) / Double(part.count)
+      }
+    }
 
     /// Compares one candidate row with base record `index` for the token `target`.
     mutating func add(_ row: UnsafeBufferPointer<Float>, base: Base, index: Int, target: Int) {
@@ -170,6 +181,7 @@ public enum KLDivergence {
         kld.append(divergence)
         probabilityDifferences.append(exp(-nll) - exp(-baseNLL))
         if top == baseTop { sameTop += 1 }
+        topMatches.append(top == baseTop)
         count += 1
       }
     }

@@ -42,6 +42,8 @@ struct ConvertCommand: ParsableCommand {
   @Argument(help: ArgumentHelp("The file or folder to write.", valueName: "dst"))
   var destination: String
 
+  @OptionGroup var progressOptions: ProgressOptions
+
   @Option(help: "Target format: gguf, safetensors, pytorch, meta or llama2c (default: from DST's name).")
   var to: String?
 
@@ -109,11 +111,16 @@ struct ConvertCommand: ParsableCommand {
   func run() throws {
     AtomicFile.removeTemporaryFilesOnTermination()
     let reader = try ModelFiles.open(source)
-    let progress = Progress(label: "convert")
+    let progress = progressOptions.progress("convert")
     let type = self.type?.lowercased()
     let floatType = type.flatMap { ["f32": DType.f32, "f16": .f16, "bf16": .bf16][$0] }
     let allowsF16Overflow = type == "f16"
-    let update: (ConversionProgress) -> Void = { progress.update($0.bytes, $0.totalBytes, items: ($0.tensors, $0.tensorCount, "tensors")) }
+    let update: (ConversionProgress) -> Void = { done in
+      if let last = done.last {
+        progress.detail("\(done.tensors)/\(done.tensorCount) \(last.name) \(last.shape) \(last.type) \(last.byteCount) bytes")
+      }
+      progress.update(done.bytes, done.totalBytes, items: (done.tensors, done.tensorCount, "tensors"))
+    }
     switch format {
     case "safetensors", "pytorch":
       try HuggingFaceConversion.write(

@@ -37,6 +37,7 @@ struct EvalRunCommand: ParsableCommand {
         llamakit eval models/llama-2-7b-hf --tasks mmlu --num-fewshot 5 --data benchmarks --output results
         llamakit eval model.gguf --tasks arc_easy --data benchmarks --shard 0/2 --output shard0   # and 1/2
         llamakit eval merge shard0 shard1 --output results
+        llamakit eval model.gguf --tasks arc_easy,piqa --data benchmarks --report report.html
       """)
 
   @OptionGroup var options: ModelOptions
@@ -67,6 +68,11 @@ struct EvalRunCommand: ParsableCommand {
 
   @Flag(help: "With --output, also write samples_<task>.jsonl (lm-eval's per-document log).")
   var logSamples = false
+
+  @Option(help: ArgumentHelp("Also write a self-contained HTML report (metrics with standard errors, a chart per metric) to FILE.", valueName: "file"))
+  var report: String?
+
+  @OptionGroup var progressOptions: ProgressOptions
 
   @Option(help: "Evaluate shard i of n (i/n, from 0/n): every n-th document starting at i.")
   var shard: String?
@@ -126,10 +132,13 @@ struct EvalRunCommand: ParsableCommand {
     var results: [Evaluator.TaskResult] = []
     for task in resolved {
       if let chosen, chosen[task.name] == nil { continue }
-      let progress = Progress(label: task.name)
+      let progress = progressOptions.progress(task.name)
+      let taskStart = Progress.now()
       let selection = Evaluator.Selection(limit: limit, indices: chosen?[task.name], shard: shard.flatMap(Self.shard) ?? (0, 1))
       let result = try evaluator.run(task, data: data, fewshot: numFewshot, selection: selection) { progress.update($0, of: $1, unit: "items") }
       progress.finish()
+      progress.detail("\(result.documentCount) documents, \(result.samples.reduce(0) { $0 + $1.requests.count }) requests in \(DecimalText.fixed(Progress.now() - taskStart, 1)) s: "
+        + result.metrics.map { "\($0.name) \(DecimalText.short($0.value))" }.joined(separator: ", "))
       let truncated = result.samples.filter(\.truncated).count
       if truncated > 0 {
         StandardError.write("llamakit: \(task.name): \(truncated) document(s) had requests longer than \(maxLength) tokens, cut from the left as lm-eval does\n")
@@ -163,6 +172,10 @@ struct EvalRunCommand: ParsableCommand {
         }
       }
       try AtomicFile.write(Array((report.resultsJSON().serialized(pretty: true) + "\n").utf8), to: output + "/results.json")
+    }
+    if let path = self.report {
+      let run = try ReportRun(json: report.resultsJSON(), label: ReportCommand.label(model: options.model), source: path)
+      try AtomicFile.write(Array(HTMLReport(runs: [run], title: "llamakit eval: \(options.model)").render().utf8), to: path)
     }
     StandardOutput.write(report.markdownTable())
     StandardOutput.flush()

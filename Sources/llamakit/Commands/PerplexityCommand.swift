@@ -31,6 +31,9 @@ struct PerplexityCommand: ParsableCommand {
         llamakit perplexity llama-2-7b.Q4_K_M.gguf --file wiki.test.raw
         llamakit perplexity llama-2-7b.Q4_K_M.gguf --file wiki.test.raw --method rolling --documents wikitext
         llamakit perplexity models/llama-2-7b-hf --file wiki.test.raw --ctx 512 --chunks 100 --json
+        llamakit perplexity llama-2-7b.Q4_K_M.gguf -f wiki.test.raw --report ppl.html
+        llamakit perplexity llama-2-7b.F16.gguf -f wiki.test.raw --kl-divergence-base f16.kld
+        llamakit perplexity llama-2-7b.Q4_K_M.gguf --kl-divergence-base f16.kld --kl-divergence --report kld.html
       """)
 
   @OptionGroup var options: ModelOptions
@@ -58,6 +61,11 @@ struct PerplexityCommand: ParsableCommand {
 
   @Flag(help: "Compare this model with --kl-divergence-base FILE: KL divergence, top-1 agreement, Δp, perplexity ratio.")
   var klDivergence = false
+
+  @Option(help: ArgumentHelp("Also write a self-contained HTML report (metrics, running perplexity per chunk, KL distribution) to FILE.", valueName: "file"))
+  var report: String?
+
+  @OptionGroup var progressOptions: ProgressOptions
 
   func validate() throws {
     guard method == "chunked" || method == "rolling" else { throw ValidationError("--method \(method): expected chunked or rolling") }
@@ -95,7 +103,8 @@ struct PerplexityCommand: ParsableCommand {
     }
     let perplexity = try ChunkedPerplexity(tokenCount: tokens.count, contextLength: context, chunks: chunks, bos: bos)
     let session = try InferenceSession(model: model, contextLength: context, batchSize: min(context, 512), threads: options.threads)
-    let progress = Progress(label: "perplexity")
+    let progress = progressOptions.progress("perplexity")
+    let streams = !json && !progress.isDrawing
     let base = try klDivergenceBase.map {
       try KLDivergence.BaseWriter(
         path: $0,
@@ -105,18 +114,17 @@ struct PerplexityCommand: ParsableCommand {
     }
     let observe: ((UnsafeBufferPointer<Float>, Int) throws -> Void)? = base.map { writer in { row, _ in try writer.append(row) } }
     let result = try perplexity.run(session, tokens: tokens, row: observe) { result in
-      if json {
-        progress.update(result.chunks, of: perplexity.chunkCount, unit: "chunks")
-      } else {
+      progress.detail("chunk \(result.chunks)/\(perplexity.chunkCount): running PPL \(Self.fixed(result.running.last!, 4))")
+      progress.update(result.chunks, of: perplexity.chunkCount, unit: "chunks")
+      if streams {
         StandardOutput.write("[\(result.chunks)]\(Self.fixed(result.running.last!, 4)),")
         StandardOutput.flush()
       }
     }
     progress.finish()
     try base?.finish()
-    if json {
-      let object: [(String, JSON)] = [
-        ("method", .string(method)),
+    let object: [(String, JSON)] = [
+        ("method", .string(method)), ("model", .string(options.model)), ("file", .string(file)),
         ("n_ctx", .number(context)),
         ("chunks", .number(result.chunks)),
         ("tokens", .number(tokens.count)),
@@ -126,8 +134,11 @@ struct PerplexityCommand: ParsableCommand {
         ("ppl_stderr", .number(result.standardError)),
         ("running_ppl", .array(result.running.map { .number($0) })),
       ]
+    try writeReport(object)
+    if json {
       StandardOutput.write(JSON.object(JSONObject(object)).serialized(pretty: true) + "\n")
     } else {
+      if !streams { StandardOutput.write(result.running.enumerated().map { "[\($0.offset + 1)]\(Self.fixed($0.element, 4))," }.joined()) }
       StandardOutput.write("\nFinal estimate: PPL = \(Self.fixed(result.perplexity, 4)) +/- \(Self.fixed(result.standardError, 5))\n")
     }
     StandardOutput.flush()
@@ -142,24 +153,30 @@ struct PerplexityCommand: ParsableCommand {
     let bosID = Int(tokenizer.vocabulary.trainer.bosID)
     let n = base.header.contextLength
     let session = try InferenceSession(model: model, contextLength: n, batchSize: min(n, 512), threads: options.threads)
-    let progress = Progress(label: "kl-divergence")
-    let (c, result) = try KLDivergence.compare(session, base: base, bos: bosID >= 0 ? bosID : nil) { progress.update($0, of: $1, unit: "chunks") }
+    let progress = progressOptions.progress("kl-divergence")
+    let (c, result) = try KLDivergence.compare(session, base: base, bos: bosID >= 0 ? bosID : nil) {
+      progress.detail("chunk \($0)/\($1)")
+      progress.update($0, of: $1, unit: "chunks")
+    }
     progress.finish()
     let sorted = c.kld.sorted()
     let ratio = c.logRatio
     let percentiles: [(String, Double)] = [("99.9%", 0.999), ("99.0%", 0.99), ("95.0%", 0.95), ("90.0%", 0.90), ("Median", 0.5), ("10.0%", 0.10), ("5.0%", 0.05), ("1.0%", 0.01), ("0.1%", 0.001)]
     let meanDp = c.probabilityDifferences.reduce(0, +) / Double(c.count)
-    if json {
-      let object: [(String, JSON)] = [
-        ("method", .string("kl-divergence")), ("n_ctx", .number(n)), ("chunks", .number(result.chunks)), ("scored_tokens", .number(c.count)),
+    let object: [(String, JSON)] = [
+        ("method", .string("kl-divergence")), ("model", .string(options.model)), ("base", .string(klDivergenceBase!)), ("n_ctx", .number(n)), ("chunks", .number(result.chunks)), ("scored_tokens", .number(c.count)),
         ("ppl", .number(c.perplexity)), ("ppl_base", .number(c.basePerplexity)), ("ppl_stderr", .number(result.standardError)),
         ("ln_ppl_ratio", .number(ratio.value)), ("ln_ppl_ratio_stderr", .number(ratio.error)), ("ppl_ratio", .number(exp(ratio.value))),
         ("mean_kld", .number(c.meanKLD)), ("mean_kld_stderr", .number(c.kldError)), ("max_kld", .number(sorted.last ?? .nan)),
         ("kld_percentiles", .object(JSONObject(percentiles.map { ($0.0, JSON.number(KLDivergence.Comparison.percentile(sorted, $0.1))) }))),
         ("same_top", .number(c.sameTopFraction)), ("same_top_stderr", .number(c.sameTopError)),
         ("mean_delta_p", .number(meanDp)), ("rms_delta_p", .number(c.rmsProbabilityDifference)),
+        ("running_ppl", .array(result.running.map { .number($0) })),
+        ("same_top_per_chunk", .array(c.sameTopFractions(per: result.chunks > 0 ? c.count / result.chunks : 0).map { .number($0) })),
         ("kld", .array(c.kld.map { .number($0) })),
       ]
+    try writeReport(object)
+    if json {
       StandardOutput.write(JSON.object(JSONObject(object)).serialized(pretty: true) + "\n")
     } else {
       var lines = [
@@ -194,7 +211,7 @@ struct PerplexityCommand: ParsableCommand {
     let pages = documents == "wikitext" ? Wikitext.articles(text) : [text]
     let rolling = RollingLoglikelihood(maxLength: maxLength, prefix: bos ?? Int(tokenizer.vocabulary.trainer.eosID))
     let session = try InferenceSession(model: model, contextLength: maxLength, batchSize: min(maxLength, 512), threads: options.threads)
-    let progress = Progress(label: "perplexity")
+    let progress = progressOptions.progress("perplexity")
     var metrics = Wikitext.Metrics()
     var total = RollingLoglikelihood.Score()
     for (index, page) in pages.enumerated() {
@@ -205,6 +222,7 @@ struct PerplexityCommand: ParsableCommand {
       let score = try rolling.score(tokens, model: session)
       total.add(score)
       metrics.add(logLikelihood: score.logLikelihood, page: page)
+      progress.detail("document \(index + 1)/\(pages.count): \(tokens.count) tokens, \(score.windows) windows, log-likelihood \(score.logLikelihood)")
       progress.update(index + 1, of: pages.count, unit: "documents")
     }
     progress.finish()
@@ -212,9 +230,8 @@ struct PerplexityCommand: ParsableCommand {
     let ppl = exp(meanNLL)
     let variance = total.nllSquaredSum / Double(total.tokens) - meanNLL * meanNLL
     let stderr = total.tokens > 1 && variance > 0 ? ppl * (variance / Double(total.tokens - 1)).squareRoot() : .nan
-    if json {
-      let object: [(String, JSON)] = [
-        ("method", .string(method)),
+    let object: [(String, JSON)] = [
+        ("method", .string(method)), ("model", .string(options.model)), ("file", .string(file!)),
         ("n_ctx", .number(maxLength)),
         ("documents", .number(pages.count)),
         ("chunks", .number(total.windows)),
@@ -228,6 +245,8 @@ struct PerplexityCommand: ParsableCommand {
         ("ppl", .number(ppl)),
         ("ppl_stderr", .number(stderr)),
       ]
+    try writeReport(object)
+    if json {
       StandardOutput.write(JSON.object(JSONObject(object)).serialized(pretty: true) + "\n")
     } else {
       StandardOutput.write("""
@@ -242,17 +261,14 @@ struct PerplexityCommand: ParsableCommand {
     StandardOutput.flush()
   }
 
-  /// `value` with `digits` decimals, as printf's %.Nf.
-  static func fixed(_ value: Double, _ digits: Int) -> String {
-    guard value.isFinite else { return "\(value)" }
-    var scale = 1.0
-    for _ in 0..<digits { scale *= 10 }
-    let rounded = (value * scale).rounded() / scale
-    var text = String(Int64(rounded))
-    let fraction = Int64(((abs(rounded) - Double(Int64(abs(rounded)))) * scale).rounded())
-    if rounded < 0 && Int64(rounded) == 0 { text = "-0" }
-    let digitsText = String(fraction)
-    return text + "." + String(repeating: "0", count: max(0, digits - digitsText.count)) + digitsText
+  /// --report: the run's JSON object drawn as an HTML page.
+  func writeReport(_ object: [(String, JSON)]) throws {
+    guard let report else { return }
+    let run = try ReportRun(json: .object(JSONObject(object)), label: ReportCommand.label(model: options.model), source: report)
+    try AtomicFile.write(Array(HTMLReport(runs: [run], title: "llamakit perplexity: \(options.model)").render().utf8), to: report)
   }
+
+  /// `value` with `digits` decimals, as printf's %.Nf.
+  static func fixed(_ value: Double, _ digits: Int) -> String { DecimalText.fixed(value, digits) }
 }
 

@@ -3,15 +3,23 @@
 #endif
 
 /// A one-line progress report on stderr, redrawn at most ten times a second, only when stderr
-/// is a terminal.
+/// is a terminal and not `--quiet`; with `--verbose`, `detail` lines too (on any stderr).
 final class Progress {
   let label: String
-  private let enabled = isatty(2) != 0
+  private let enabled: Bool
+  private let verbose: Bool
   private var lastDraw = 0.0
   private let start = Progress.now()
   private var drawn = false
 
-  init(label: String) { self.label = label }
+  init(label: String, quiet: Bool = false, verbose: Bool = false) {
+    self.label = label
+    self.enabled = !quiet && isatty(2) != 0
+    self.verbose = verbose
+  }
+
+  /// Whether the progress line is drawn (stderr a terminal, not --quiet).
+  var isDrawing: Bool { enabled }
 
   static func now() -> Double {
     var t = timespec()
@@ -19,37 +27,55 @@ final class Progress {
     return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
   }
 
-  /// Bytes (or items) done out of total; `items` adds a count ("12/201 tensors").
+  /// Bytes done out of total; `items` adds a count ("12/201 tensors").
   func update(_ done: Int, _ total: Int, items: (done: Int, total: Int, name: String)? = nil) {
-    guard enabled else { return }
-    let t = Self.now()
-    guard t - lastDraw >= 0.1 || done == total else { return }
-    lastDraw = t
+    guard enabled, let t = due(done == total) else { return }
     let elapsed = max(t - start, 1e-9)
     let rate = Double(done) / elapsed
-    let eta = rate > 0 ? Double(total - done) / rate : 0
     let percent = total > 0 ? 100 * Double(done) / Double(total) : 100
     let counted = items.map { "\($0.done)/\($0.total) \($0.name), " } ?? ""
-    let line = "\(label): \(Int(percent))% \(counted)\(megabytes(done))/\(megabytes(total)) MB, \(Int(rate / 1e6)) MB/s, ETA \(Int(eta)) s"
-    StandardError.write("\r\u{1B}[K" + line)
-    drawn = true
+    draw("\(Int(percent))% \(counted)\(megabytes(done))/\(megabytes(total)) MB, \(Int(rate / 1e6)) MB/s, ETA \(Self.duration(rate > 0 ? Double(total - done) / rate : 0))")
   }
 
   /// Items done out of total ("12/30 chunks, 3.2 chunks/s, ETA 5 s").
   func update(_ done: Int, of total: Int, unit: String) {
-    guard enabled else { return }
-    let t = Self.now()
-    guard t - lastDraw >= 0.1 || done == total else { return }
-    lastDraw = t
+    guard enabled, let t = due(done == total) else { return }
     let rate = Double(done) / max(t - start, 1e-9)
-    let eta = rate > 0 ? Double(total - done) / rate : 0
     let tenths = Int((rate * 10).rounded())
-    StandardError.write("\r\u{1B}[K\(label): \(done)/\(total) \(unit), \(tenths / 10).\(tenths % 10) \(unit)/s, ETA \(Int(eta)) s")
-    drawn = true
+    draw("\(done)/\(total) \(unit), \(tenths / 10).\(tenths % 10) \(unit)/s, ETA \(Self.duration(rate > 0 ? Double(total - done) / rate : 0))")
+  }
+
+  /// A line of per-step detail, with `--verbose` only; the progress line is redrawn after it.
+  func detail(_ text: @autoclosure () -> String) {
+    guard verbose else { return }
+    StandardError.write((drawn ? "\r\u{1B}[K" : "") + "\(label): \(text())\n")
+    lastDraw = 0
   }
 
   func finish() {
     if drawn { StandardError.write("\n") }
+    drawn = false
+  }
+
+  /// The time now if a redraw is due (a tenth of a second after the last, or at the end).
+  private func due(_ last: Bool) -> Double? {
+    let t = Self.now()
+    guard t - lastDraw >= 0.1 || last else { return nil }
+    lastDraw = t
+    return t
+  }
+
+  private func draw(_ text: String) {
+    StandardError.write("\r\u{1B}[K\(label): \(text)")
+    drawn = true
+  }
+
+  /// "42 s", "3 min 05 s", "2 h 07 min".
+  static func duration(_ seconds: Double) -> String {
+    let s = Int(seconds.rounded())
+    if s < 60 { return "\(s) s" }
+    if s < 3600 { return "\(s / 60) min \(s % 60 < 10 ? "0" : "")\(s % 60) s" }
+    return "\(s / 3600) h \(s % 3600 / 60 < 10 ? "0" : "")\(s % 3600 / 60) min"
   }
 
   private func megabytes(_ n: Int) -> String { String(n / 1_000_000) }
