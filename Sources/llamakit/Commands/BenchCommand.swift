@@ -37,6 +37,8 @@ struct BenchCommand: ParsableCommand {
   @Flag(help: "Print one JSON object.")
   var json = false
 
+  @OptionGroup var progressOptions: ProgressOptions
+
   func validate() throws {
     guard prompt >= 0, generate >= 0, prompt + generate > 0 else { throw ValidationError("-p and -n must not be negative, and not both 0") }
     guard repetitions >= 1 else { throw ValidationError("-r must be at least 1, not \(repetitions)") }
@@ -65,15 +67,24 @@ struct BenchCommand: ParsableCommand {
       return Double(generate) / (Progress.now() - start)
     }
 
-    var pp: [Double] = [], tg: [Double] = []
-    if prompt > 0 {
-      _ = try measurePrompt()
-      for _ in 0..<repetitions { pp.append(try measurePrompt()) }
+    // Each test: one untimed warm-up run, then the timed ones.
+    let progress = progressOptions.progress("bench")
+    let runs = (repetitions + 1) * ((prompt > 0 ? 1 : 0) + (generate > 0 ? 1 : 0))
+    var done = 0
+    func measure(_ test: String, _ body: () throws -> Double) throws -> [Double] {
+      var samples: [Double] = []
+      for run in 0...repetitions {
+        let rate = try body()
+        if run > 0 { samples.append(rate) }
+        done += 1
+        progress.detail("\(test) \(run == 0 ? "warm-up" : "run \(run)/\(repetitions)"): \(format2(rate)) t/s")
+        progress.update(done, of: runs, unit: "runs")
+      }
+      return samples
     }
-    if generate > 0 {
-      _ = try measureGeneration()
-      for _ in 0..<repetitions { tg.append(try measureGeneration()) }
-    }
+    let pp = prompt > 0 ? try measure("pp\(prompt)", measurePrompt) : []
+    let tg = generate > 0 ? try measure("tg\(generate)", measureGeneration) : []
+    progress.finish()
 
     let types = model.weightTypes.map { "\($0.type) ×\($0.count)" }.joined(separator: ", ")
     let kernels = model.weightTypes.compactMap { MatrixKernel.kernel(for: $0.type).map { k in "\(k.type): \(k.simdName)" } }

@@ -19,6 +19,8 @@ struct DiffCommand: ParsableCommand {
         llamakit diff consolidated.00.pth model.safetensors --json
       """)
 
+  @OptionGroup var progressOptions: ProgressOptions
+
   @Argument(help: ArgumentHelp("The first checkpoint (file or folder).", valueName: "a"))
   var a: String
 
@@ -33,7 +35,7 @@ struct DiffCommand: ParsableCommand {
 
   func run() throws {
     let readerA = try ModelFiles.open(a), readerB = try ModelFiles.open(b)
-    let progress = Progress(label: "diff")
+    let progress = progressOptions.progress("diff")
     let diff = try CheckpointDiff(readerA, readerB) { progress.update($0, $1) }
     progress.finish()
     defer { StandardOutput.flush() }

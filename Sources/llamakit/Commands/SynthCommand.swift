@@ -35,6 +35,8 @@ struct SynthCommand: ParsableCommand {
   @Flag(help: "Replace the output file if it exists.")
   var force = false
 
+  @OptionGroup var progressOptions: ProgressOptions
+
   @Argument(help: ArgumentHelp("The GGUF file to write.", valueName: "out.gguf"))
   var output: String
 
@@ -50,7 +52,7 @@ struct SynthCommand: ParsableCommand {
   func run() throws {
     AtomicFile.removeTemporaryFilesOnTermination()
     let vocabulary = try tokenizer.map { try ModelFiles.tokenizer($0).vocabulary }
-    let progress = Progress(label: output)
+    let progress = progressOptions.progress(output)
     try SyntheticModel.write(
       shape: ModelShape.named(shape)!, types: WeightTypePlan.named(type)!, seed: seed, to: output, overwrite: force,
       vocabulary: vocabulary, progress: { progress.update($0, $1) })
