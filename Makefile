@@ -3,11 +3,10 @@
 
 SWIFT   ?= swift
 DEB     := libjson-c-dev libarchive-dev pkg-config
-BUNDLED := Tests/Fixtures/tokenizers/llama2/tokenizer.model
 TOOL    := .build/release/llamakit
 PREFIX  ?= /usr/local
 
-.PHONY: all deps build demo test sanitize install benchmark-compare benchmark-inspect benchmark-llamacpp clean
+.PHONY: all deps build generated demo test sanitize install uninstall benchmark-compare benchmark-inspect benchmark-llamacpp clean
 
 all: build
 
@@ -22,29 +21,25 @@ deps:
 
 build: deps
 	$(SWIFT) build -c release --product llamakit
+	@$(MAKE) --no-print-directory generated
 
-# The quick-start demo: an lm-eval evaluation and llama.cpp-style perplexity of the bundled small
-# model M0 on the bundled benchmark slices, the bundled Llama 2 tokenizer, and M0 run from two of
-# its formats (its text is poor: it was trained for minutes; its numbers are exact).
-M0 = Tests/Fixtures/models/m0
+# The man page and the bash, zsh and fish completions, generated from the argument definitions
+# by swift-argument-parser (its generate-manual plugin and --generate-completion-script).
+GENERATED := .build/share
+generated:
+	@mkdir -p $(GENERATED)/man/man1 $(GENERATED)/completions
+	$(SWIFT) package --allow-writing-to-package-directory generate-manual --output-directory $(GENERATED)/man/man1 >/dev/null
+	@# Blank lines of multi-paragraph discussions become mdoc paragraph breaks (man warns on them).
+	@sed -i 's/^$$/.Pp/' $(GENERATED)/man/man1/llamakit.1
+	$(TOOL) --generate-completion-script bash > $(GENERATED)/completions/llamakit.bash
+	$(TOOL) --generate-completion-script zsh > $(GENERATED)/completions/_llamakit
+	$(TOOL) --generate-completion-script fish > $(GENERATED)/completions/llamakit.fish
+
+# The quick-start demo: every job once on the bundled small model M0 (tokenize, inspect, convert
+# and compare, perplexity, a short evaluation with an HTML report, generation), saying what each
+# does (its text is poor: it was trained for minutes; its numbers are exact).
 demo: build
-	$(TOOL) eval $(M0)/hf --tasks arc_easy,arc_challenge,winogrande,lambada_openai,mmlu_world_religions --data Tests/Fixtures/benchmarks
-	@echo
-	$(TOOL) perplexity $(M0)/gguf/m0.Q4_K_M.gguf -f Tests/Fixtures/corpora/wiki.test.raw.head --ctx 128
-	@echo
-	$(TOOL) vocab $(BUNDLED)
-	@echo
-	$(TOOL) tokenize $(BUNDLED) "LlamaKit tokenizes text exactly as sentencepiece does: 2024 ☕ naïve café."
-	@echo
-	$(TOOL) tokenize $(BUNDLED) "Hello world" --json
-	$(TOOL) detokenize $(BUNDLED) 1 15043 3186 2
-	@echo
-	$(TOOL) inspect $(M0)/gguf/m0.Q4_K_M.gguf
-	@echo
-	$(TOOL) generate $(M0)/hf --prompt "Once upon a time" -n 40 --temp 0
-	$(TOOL) generate $(M0)/gguf/m0.Q4_K_M.gguf --prompt "Once upon a time" -n 40 --seed 1 --json
-	@echo
-	$(TOOL) bench $(M0)/gguf/m0.Q4_0.gguf -p 128 -n 64
+	$(TOOL) demo
 
 # Speed against llama.cpp (llama-cpp-python from PyPI, compiled once into a venv, 15-20 minutes)
 # on synthetic TinyLlama-1.1B-shaped GGUF files.
@@ -70,9 +65,27 @@ sanitize: deps
 	  $(SWIFT) test --sanitize=thread --scratch-path .build/tsan \
 	  --filter 'LlamaKernelsTests|LlamaInferenceTests|LlamaEvalTests'
 
+# The binary, its man page and completions, and the demo data (M0, benchmark and WikiText
+# slices, 7 MB) that `llamakit demo` finds beside the binary.
 install: build
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d $(DESTDIR)$(PREFIX)/share/llamakit/demo/models/m0
 	install -m 0755 $(TOOL) $(DESTDIR)$(PREFIX)/bin/llamakit
+	install -m 0644 $(GENERATED)/man/man1/llamakit.1 $(DESTDIR)$(PREFIX)/share/man/man1/llamakit.1
+	install -m 0644 $(GENERATED)/completions/llamakit.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/llamakit
+	install -m 0644 $(GENERATED)/completions/_llamakit $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_llamakit
+	install -m 0644 $(GENERATED)/completions/llamakit.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/llamakit.fish
+	rm -rf $(DESTDIR)$(PREFIX)/share/llamakit/demo/models/m0/hf $(DESTDIR)$(PREFIX)/share/llamakit/demo/benchmarks $(DESTDIR)$(PREFIX)/share/llamakit/demo/corpora
+	cp -R Tests/Fixtures/models/m0/hf $(DESTDIR)$(PREFIX)/share/llamakit/demo/models/m0/hf
+	cp -R Tests/Fixtures/benchmarks Tests/Fixtures/corpora $(DESTDIR)$(PREFIX)/share/llamakit/demo/
+	@echo "Installed llamakit in $(DESTDIR)$(PREFIX)/bin; try: llamakit demo, man llamakit"
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/llamakit $(DESTDIR)$(PREFIX)/share/man/man1/llamakit.1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/llamakit $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_llamakit \
+	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/llamakit.fish
+	rm -rf $(DESTDIR)$(PREFIX)/share/llamakit
 
 # Side-by-side tokenizer throughput against sentencepiece and tokenizers (PyPI, in a venv).
 benchmark-compare: deps

@@ -44,10 +44,14 @@ struct ConvertCommand: ParsableCommand {
 
   @OptionGroup var progressOptions: ProgressOptions
 
-  @Option(help: "Target format: gguf, safetensors, pytorch, meta or llama2c (default: from DST's name).")
+  @Option(help: "Target format: gguf, safetensors, pytorch, meta or llama2c (default: from DST's name).",
+          completion: .list(["gguf", "safetensors", "pytorch", "meta", "llama2c"]))
   var to: String?
 
-  @Option(name: .customLong("type"), help: "Tensor type or mix: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, iq4_nl, q2_k, q3_k_m, q4_k_m, q5_k_m, q6_k (default: keep each tensor's type).")
+  @Option(
+    name: .customLong("type"),
+    help: "Tensor type or mix: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, iq4_nl, q2_k, q3_k_m, q4_k_m, q5_k_m, q6_k (default: keep each tensor's type).",
+    completion: .list(["f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "iq4_nl", "q2_k", "q3_k_m", "q4_k_m", "q5_k_m", "q6_k"]))
   var type: String?
 
   @Option(help: "Model-parallel shards for --to meta (default: 1).")

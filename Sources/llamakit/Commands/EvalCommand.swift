@@ -13,6 +13,14 @@ struct EvalCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "eval",
     abstract: "Evaluate a model on benchmark tasks with lm-evaluation-harness's prompts and metrics.",
+    discussion: """
+      `llamakit eval MODEL …` is `llamakit eval run MODEL …` (see `llamakit eval run --help` for \
+      every option); `llamakit eval merge` combines the outputs of sharded runs.
+
+      Examples:
+        llamakit eval llama-2-7b.Q4_K_M.gguf --tasks arc_easy,hellaswag --data benchmarks --limit 200
+        llamakit eval merge shard0 shard1 --output results
+      """,
     subcommands: [EvalRunCommand.self, EvalMergeCommand.self], defaultSubcommand: EvalRunCommand.self)
 }
 
@@ -42,13 +50,13 @@ struct EvalRunCommand: ParsableCommand {
 
   @OptionGroup var options: ModelOptions
 
-  @Option(help: "Comma-separated task names.")
+  @Option(help: "Comma-separated task names.", completion: .list(TaskRegistry.names))
   var tasks: String
 
   @Option(help: "The folder of benchmark files (the README's layout).")
   var data: String
 
-  @Option(help: "Few-shot examples per question (default: the task's; only MMLU's first-n examples are supported).")
+  @Option(name: [.long, .customLong("num_fewshot")], help: "Few-shot examples per question (default: the task's; only MMLU's first-n examples are supported).")
   var numFewshot: Int?
 
   @Option(help: "Evaluate the first N documents of each task.")
@@ -57,16 +65,16 @@ struct EvalRunCommand: ParsableCommand {
   @Option(help: #"Documents to evaluate per task, as lm-eval's --samples: a JSON object {"task": [indices]} or a file holding one."#)
   var samples: String?
 
-  @Option(help: "Accepted for lm-eval compatibility; requests are scored one context at a time.")
+  @Option(name: [.long, .customLong("batch_size")], help: "Accepted for lm-eval compatibility; requests are scored one context at a time.")
   var batchSize: String?
 
-  @Option(help: "Context length of the model (default: its trained context, as lm-eval's max_length).")
+  @Option(name: [.long, .customLong("max_length")], help: "Context length of the model (default: its trained context, as lm-eval's max_length).")
   var maxLength: Int?
 
-  @Option(help: "Write results.json (and samples) to this folder.")
+  @Option(name: [.customShort("o"), .long, .customLong("output_path")], help: "Write results.json (and samples) to this folder.")
   var output: String?
 
-  @Flag(help: "With --output, also write samples_<task>.jsonl (lm-eval's per-document log).")
+  @Flag(name: [.long, .customLong("log_samples")], help: "With --output, also write samples_<task>.jsonl (lm-eval's per-document log).")
   var logSamples = false
 
   @Option(help: ArgumentHelp("Also write a self-contained HTML report (metrics with standard errors, a chart per metric) to FILE.", valueName: "file"))
@@ -135,7 +143,7 @@ struct EvalRunCommand: ParsableCommand {
       let progress = progressOptions.progress(task.name)
       let taskStart = Progress.now()
       let selection = Evaluator.Selection(limit: limit, indices: chosen?[task.name], shard: shard.flatMap(Self.shard) ?? (0, 1))
-      let result = try evaluator.run(task, data: data, fewshot: numFewshot, selection: selection) { progress.update($0, of: $1, unit: "items") }
+      let result = try evaluator.run(task, data: data, fewshot: numFewshot, selection: selection) { progress.update($0, of: $1, unit: "documents") }
       progress.finish()
       progress.detail("\(result.documentCount) documents, \(result.samples.reduce(0) { $0 + $1.requests.count }) requests in \(DecimalText.fixed(Progress.now() - taskStart, 1)) s: "
         + result.metrics.map { "\($0.name) \(DecimalText.short($0.value))" }.joined(separator: ", "))

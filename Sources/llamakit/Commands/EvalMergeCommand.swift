@@ -12,15 +12,19 @@ struct EvalMergeCommand: ParsableCommand {
       documents of every task are put back in order and the metrics aggregated again, so the \
       results equal those of one unsharded run.
 
-      Example:
+      Examples:
         llamakit eval merge shard0 shard1 --output results
+        llamakit eval merge shards/* --output results --report report.html
       """)
 
   @Argument(help: ArgumentHelp("The shards' output folders.", valueName: "dir"))
   var folders: [String]
 
-  @Option(help: "Write the merged results.json and samples here.")
+  @Option(name: [.customShort("o"), .long, .customLong("output_path")], help: "Write the merged results.json and samples here.")
   var output: String
+
+  @Option(help: ArgumentHelp("Also write a self-contained HTML report of the merged results to FILE.", valueName: "file"))
+  var report: String?
 
   func validate() throws {
     guard !folders.isEmpty else { throw ValidationError("give the shards' output folders") }
@@ -66,6 +70,10 @@ struct EvalMergeCommand: ParsableCommand {
     let report = EvaluationReport(tasks: results, config: [("model", .string("llamakit")), ("merged_shards", .number(folders.count))])
     try createDirectories(output)
     try AtomicFile.write(Array((report.resultsJSON().serialized(pretty: true) + "\n").utf8), to: output + "/results.json")
+    if let path = self.report {
+      let run = try ReportRun(json: report.resultsJSON(), label: ReportCommand.label(model: output), source: path)
+      try AtomicFile.write(Array(HTMLReport(runs: [run], title: "llamakit eval merge: \(output)").render().utf8), to: path)
+    }
     StandardOutput.write(report.markdownTable())
     StandardOutput.flush()
   }

@@ -21,10 +21,10 @@ struct GenerateCommand: ParsableCommand {
 
   @OptionGroup var options: ModelOptions
 
-  @Option(help: "The text to continue.")
+  @Option(name: [.customShort("p"), .long], help: "The text to continue.")
   var prompt: String
 
-  @Option(name: [.customShort("n"), .long], help: "Tokens to generate at most.")
+  @Option(name: [.customShort("n"), .long, .customLong("n-predict")], help: "Tokens to generate at most.")
   var tokens = 128
 
   @Option(name: .customLong("temp"), help: "Sampling temperature; 0 is greedy.")
@@ -36,10 +36,10 @@ struct GenerateCommand: ParsableCommand {
   @Option(name: .customLong("top-p"), help: "Sample among the most likely tokens totalling this probability (1: all).")
   var topP: Float = 0.95
 
-  @Option(help: "Seed of the sampler, 0 or more (default: a random seed, printed with --json).")
+  @Option(name: [.customShort("s"), .long], help: "Seed of the sampler, 0 or more (default: a random seed, printed with --json).")
   var seed: Int64?
 
-  @Option(name: .customLong("ctx"), help: "Context length (default: prompt plus -n tokens).")
+  @Option(name: [.customShort("c"), .customLong("ctx"), .customLong("ctx-size")], help: "Context length (default: prompt plus -n tokens).")
   var context: Int?
 
   @Flag(help: #"Print one JSON object {"prompt_ids", "generated_ids", "text", …} instead of streaming."#)

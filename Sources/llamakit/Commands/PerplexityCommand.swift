@@ -41,16 +41,16 @@ struct PerplexityCommand: ParsableCommand {
   @Option(name: [.customShort("f"), .long], help: "The text file to score (not needed with --kl-divergence: the base file holds the tokens).")
   var file: String?
 
-  @Option(name: [.customShort("c"), .customLong("ctx")], help: "Tokens per chunk (llama-perplexity's -c; default 512), or the rolling window (default: the model's context).")
+  @Option(name: [.customShort("c"), .customLong("ctx"), .customLong("ctx-size")], help: "Tokens per chunk (llama-perplexity's -c; default 512), or the rolling window (default: the model's context).")
   var context: Int?
 
   @Option(help: "Chunks to evaluate at most (default: every whole chunk).")
   var chunks: Int?
 
-  @Option(help: "chunked (llama.cpp) or rolling (lm-eval).")
+  @Option(help: "chunked (llama.cpp) or rolling (lm-eval).", completion: .list(["chunked", "rolling"]))
   var method = "chunked"
 
-  @Option(help: "For rolling: file (the whole file is one document) or wikitext (its articles, as lm-eval's wikitext task).")
+  @Option(help: "For rolling: file (the whole file is one document) or wikitext (its articles, as lm-eval's wikitext task).", completion: .list(["file", "wikitext"]))
   var documents = "file"
 
   @Flag(help: "Print one JSON object instead of the running estimate.")
