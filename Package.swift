@@ -75,6 +75,10 @@ let package = Package(
     .testTarget(name: "LlamaInferenceTests", dependencies: ["LlamaInference", "LlamaKit", "LlamaEval", "LlamaCore", "LlamaIO", "LlamaTokenizer"]),
     .testTarget(name: "LlamaFormatsTests", dependencies: ["LlamaKit", "LlamaFormats", "LlamaCore", "LlamaIO", "LlamaTokenizer", "GGUF", "Safetensors", "PyTorch", "Llama2C"]),
     .testTarget(name: "LlamaEvalTests", dependencies: ["LlamaEval", "LlamaKit", "LlamaInference", "LlamaCore", "LlamaIO", "LlamaTokenizer"]),
+    // The examples of docs/adding-a-checkpoint-format.md and docs/adding-a-task.md, compiled and run.
+    .testTarget(
+      name: "DocumentationTests",
+      dependencies: ["LlamaKit", "LlamaFormats", "LlamaEval", "LlamaInference", "LlamaCore", "LlamaIO", "LlamaTokenizer", "Safetensors"]),
     .testTarget(name: "llamakitTests", dependencies: ["llamakit", "LlamaIO", "LlamaCore", "LlamaFormats", "LlamaKit"]),
   ]
 )

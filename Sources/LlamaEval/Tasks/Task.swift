@@ -70,7 +70,9 @@ public struct EvaluationTask: Sendable {
   /// How few-shot examples are picked: the first k of the pool in order (MMLU), or none allowed.
   let fewshotFirstN: Bool
 
-  init(
+  /// A task: its lm-eval name, kind, version and metrics, and `load`, which reads its documents
+  /// (and the few-shot pool) from the data folder. See docs/adding-a-task.md.
+  public init(
     name: String, kind: Kind, version: Double, metrics: [String], defaultFewshot: Int = 0, group: String? = nil,
     fewshotFirstN: Bool = false, description: @escaping @Sendable (Document) -> String = { _ in "" },
     load: @escaping @Sendable (DataFolder) throws -> (documents: [Document], fewshot: [Document])
@@ -183,7 +185,7 @@ public struct DataFolder: Sendable {
 
 extension JSON {
   /// A required string field, or a one-line error naming the file and the field.
-  func string(_ key: String, in source: String) throws -> String {
+  public func string(_ key: String, in source: String) throws -> String {
     guard let value = self[key]?.stringValue else { throw DataFolder.Failure.malformed(source, detail: "a record has no string \"\(key)\"") }
     return value
   }
