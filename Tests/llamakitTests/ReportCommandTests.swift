@@ -31,8 +31,8 @@ enum ReportRuns {
       try Data(run.stdout.utf8).write(to: URL(fileURLWithPath: folder + "/\(type.lowercased())-kld.json"))
     }
     let all = try CLI.run([
-      "report", folder + "/f32/results.json", folder + "/q4_0/results.json", folder + "/q4_0-kld.json", folder + "/q4_k_m-kld.json",
-      "-o", folder + "/all.html",
+      "report", folder + "/f32/results.json", folder + "/q4_0/results.json", "--results", folder + "/q4_0-kld.json",
+      "--results", folder + "/q4_k_m-kld.json", "-o", folder + "/all.html",
     ])
     try #require(all.status == 0 && all.stdout.isEmpty, "\(all.stderr)")
   }

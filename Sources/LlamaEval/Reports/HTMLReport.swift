@@ -1,3 +1,5 @@
+import LlamaIO
+
 /// A self-contained HTML report of one or more runs: a metrics table with standard errors, a bar
 /// chart per metric across the runs, the running perplexity per chunk, and for KL-divergence
 /// runs the distribution of per-token KL and the top-1 agreement. One file, no scripts: styles
@@ -9,6 +11,16 @@ public struct HTMLReport {
   public init(runs: [ReportRun], title: String = "LlamaKit report") {
     self.runs = runs
     self.title = title
+  }
+
+  /// Writes the page to `path` (atomically: a temporary file renamed when complete).
+  public func write(to path: String) throws {
+    try AtomicFile.write(Array(render().utf8), to: path)
+  }
+
+  /// The page of one run given as its JSON (results.json, or perplexity's object).
+  public static func write(_ json: JSON, label: String, title: String, to path: String) throws {
+    try HTMLReport(runs: [ReportRun(json: json, label: label, source: path)], title: title).write(to: path)
   }
 
   public func render() -> String {
@@ -52,9 +64,9 @@ public struct HTMLReport {
   }
 
   /// (task, metric) in first-seen order across the runs.
-  private var rows: [(task: String, metric: String, higherIsBetter: Bool)] {
+  private var rows: [(task: String, metric: String, higherIsBetter: Bool?)] {
     var seen = Set<String>()
-    var rows: [(String, String, Bool)] = []
+    var rows: [(String, String, Bool?)] = []
     for run in runs {
       for m in run.metrics where seen.insert(m.task + "\u{0}" + m.name).inserted { rows.append((m.task, m.name, m.higherIsBetter)) }
     }
@@ -71,7 +83,7 @@ public struct HTMLReport {
     for run in runs { html += "<th>\(HTMLText.escape(run.label))</th>" }
     html += "</tr>\n"
     for row in rows {
-      html += "<tr><td>\(HTMLText.escape(row.task))</td><td>\(HTMLText.escape(row.metric)) <span class=\"better\">\(row.higherIsBetter ? "↑" : "↓")</span></td>"
+      html += "<tr><td>\(HTMLText.escape(row.task))</td><td>\(HTMLText.escape(row.metric)) <span class=\"better\">\(row.higherIsBetter.map { $0 ? "↑" : "↓" } ?? "→0")</span></td>"
       for run in runs {
         guard let m = value(run, row.task, row.metric) else {
           html += "<td class=\"n\">–</td>"
@@ -98,7 +110,7 @@ public struct HTMLReport {
         SVGChart.Series(
           label: run.label, values: tasks.map { value(run, $0, name)?.value }, errors: tasks.map { value(run, $0, name)?.stderr })
       }
-      let better = rows.first { $0.metric == name }!.higherIsBetter ? "higher is better" : "lower is better"
+      let better = rows.first { $0.metric == name }!.higherIsBetter.map { $0 ? "higher is better" : "lower is better" } ?? "closer to 0 is better"
       html += SVGChart.bars(title: "\(name) (\(better))", categories: tasks, series: series, axis: name, compact: tasks.count == 1) + "\n"
     }
     return html.isEmpty ? "" : "<h2>Metrics by task</h2>\n" + html

@@ -10,7 +10,8 @@ public struct ReportRun: Sendable {
     public var name: String
     public var value: Double
     public var stderr: Double?
-    public var higherIsBetter: Bool
+    /// true: higher is better; false: lower; nil: closer to zero (a mean difference).
+    public var higherIsBetter: Bool?
   }
 
   public enum Kind: String, Sendable { case evaluation, perplexity, klDivergence = "kl-divergence" }
@@ -92,10 +93,10 @@ public struct ReportRun: Sendable {
   }
 
   /// (metric, its error key, higher is better) of a perplexity JSON.
-  static let perplexityMetrics: [(String, String?, Bool)] = [
+  static let perplexityMetrics: [(String, String?, Bool?)] = [
     ("ppl", "ppl_stderr", false), ("ppl_base", nil, false), ("ppl_ratio", nil, false),
     ("ln_ppl_ratio", "ln_ppl_ratio_stderr", false), ("mean_kld", "mean_kld_stderr", false), ("max_kld", nil, false),
-    ("same_top", "same_top_stderr", true), ("mean_delta_p", nil, true), ("rms_delta_p", nil, false),
+    ("same_top", "same_top_stderr", true), ("mean_delta_p", nil, nil), ("rms_delta_p", nil, false),
     ("word_perplexity", nil, false), ("byte_perplexity", nil, false), ("bits_per_byte", nil, false),
   ]
 

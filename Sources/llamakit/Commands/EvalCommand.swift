@@ -182,8 +182,7 @@ struct EvalRunCommand: ParsableCommand {
       try AtomicFile.write(Array((report.resultsJSON().serialized(pretty: true) + "\n").utf8), to: output + "/results.json")
     }
     if let path = self.report {
-      let run = try ReportRun(json: report.resultsJSON(), label: ReportCommand.label(model: options.model), source: path)
-      try AtomicFile.write(Array(HTMLReport(runs: [run], title: "llamakit eval: \(options.model)").render().utf8), to: path)
+      try HTMLReport.write(report.resultsJSON(), label: ReportCommand.label(model: options.model), title: "llamakit eval: \(options.model)", to: path)
     }
     StandardOutput.write(report.markdownTable())
     StandardOutput.flush()

@@ -71,8 +71,7 @@ struct EvalMergeCommand: ParsableCommand {
     try createDirectories(output)
     try AtomicFile.write(Array((report.resultsJSON().serialized(pretty: true) + "\n").utf8), to: output + "/results.json")
     if let path = self.report {
-      let run = try ReportRun(json: report.resultsJSON(), label: ReportCommand.label(model: output), source: path)
-      try AtomicFile.write(Array(HTMLReport(runs: [run], title: "llamakit eval merge: \(output)").render().utf8), to: path)
+      try HTMLReport.write(report.resultsJSON(), label: ReportCommand.label(model: output), title: "llamakit eval merge: \(output)", to: path)
     }
     StandardOutput.write(report.markdownTable())
     StandardOutput.flush()

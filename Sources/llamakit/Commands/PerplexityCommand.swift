@@ -117,28 +117,28 @@ struct PerplexityCommand: ParsableCommand {
       progress.detail("chunk \(result.chunks)/\(perplexity.chunkCount): running PPL \(Self.fixed(result.running.last!, 4))")
       progress.update(result.chunks, of: perplexity.chunkCount, unit: "chunks")
       if streams {
-        StandardOutput.write("[\(result.chunks)]\(Self.fixed(result.running.last!, 4)),")
+        StandardOutput.write(Self.estimate(result.chunks, result.running.last!))
         StandardOutput.flush()
       }
     }
     progress.finish()
     try base?.finish()
     let object: [(String, JSON)] = [
-        ("method", .string(method)), ("model", .string(options.model)), ("file", .string(file)),
-        ("n_ctx", .number(context)),
-        ("chunks", .number(result.chunks)),
-        ("tokens", .number(tokens.count)),
-        ("scored_tokens", .number(result.scoredTokens)),
-        ("nll_sum", .number(result.nllSum)),
-        ("ppl", .number(result.perplexity)),
-        ("ppl_stderr", .number(result.standardError)),
-        ("running_ppl", .array(result.running.map { .number($0) })),
-      ]
+      ("method", .string(method)), ("model", .string(options.model)), ("file", .string(file)),
+      ("n_ctx", .number(context)),
+      ("chunks", .number(result.chunks)),
+      ("tokens", .number(tokens.count)),
+      ("scored_tokens", .number(result.scoredTokens)),
+      ("nll_sum", .number(result.nllSum)),
+      ("ppl", .number(result.perplexity)),
+      ("ppl_stderr", .number(result.standardError)),
+      ("running_ppl", .array(result.running.map { .number($0) })),
+    ]
     try writeReport(object)
     if json {
       StandardOutput.write(JSON.object(JSONObject(object)).serialized(pretty: true) + "\n")
     } else {
-      if !streams { StandardOutput.write(result.running.enumerated().map { "[\($0.offset + 1)]\(Self.fixed($0.element, 4))," }.joined()) }
+      if !streams { StandardOutput.write(result.running.enumerated().map { Self.estimate($0.offset + 1, $0.element) }.joined()) }
       StandardOutput.write("\nFinal estimate: PPL = \(Self.fixed(result.perplexity, 4)) +/- \(Self.fixed(result.standardError, 5))\n")
     }
     StandardOutput.flush()
@@ -164,17 +164,17 @@ struct PerplexityCommand: ParsableCommand {
     let percentiles: [(String, Double)] = [("99.9%", 0.999), ("99.0%", 0.99), ("95.0%", 0.95), ("90.0%", 0.90), ("Median", 0.5), ("10.0%", 0.10), ("5.0%", 0.05), ("1.0%", 0.01), ("0.1%", 0.001)]
     let meanDp = c.probabilityDifferences.reduce(0, +) / Double(c.count)
     let object: [(String, JSON)] = [
-        ("method", .string("kl-divergence")), ("model", .string(options.model)), ("base", .string(klDivergenceBase!)), ("n_ctx", .number(n)), ("chunks", .number(result.chunks)), ("scored_tokens", .number(c.count)),
-        ("ppl", .number(c.perplexity)), ("ppl_base", .number(c.basePerplexity)), ("ppl_stderr", .number(result.standardError)),
-        ("ln_ppl_ratio", .number(ratio.value)), ("ln_ppl_ratio_stderr", .number(ratio.error)), ("ppl_ratio", .number(exp(ratio.value))),
-        ("mean_kld", .number(c.meanKLD)), ("mean_kld_stderr", .number(c.kldError)), ("max_kld", .number(sorted.last ?? .nan)),
-        ("kld_percentiles", .object(JSONObject(percentiles.map { ($0.0, JSON.number(KLDivergence.Comparison.percentile(sorted, $0.1))) }))),
-        ("same_top", .number(c.sameTopFraction)), ("same_top_stderr", .number(c.sameTopError)),
-        ("mean_delta_p", .number(meanDp)), ("rms_delta_p", .number(c.rmsProbabilityDifference)),
-        ("running_ppl", .array(result.running.map { .number($0) })),
-        ("same_top_per_chunk", .array(c.sameTopFractions(per: result.chunks > 0 ? c.count / result.chunks : 0).map { .number($0) })),
-        ("kld", .array(c.kld.map { .number($0) })),
-      ]
+      ("method", .string("kl-divergence")), ("model", .string(options.model)), ("base", .string(klDivergenceBase!)), ("n_ctx", .number(n)), ("chunks", .number(result.chunks)), ("scored_tokens", .number(c.count)),
+      ("ppl", .number(c.perplexity)), ("ppl_base", .number(c.basePerplexity)), ("ppl_stderr", .number(result.standardError)),
+      ("ln_ppl_ratio", .number(ratio.value)), ("ln_ppl_ratio_stderr", .number(ratio.error)), ("ppl_ratio", .number(exp(ratio.value))),
+      ("mean_kld", .number(c.meanKLD)), ("mean_kld_stderr", .number(c.kldError)), ("max_kld", .number(sorted.last ?? .nan)),
+      ("kld_percentiles", .object(JSONObject(percentiles.map { ($0.0, JSON.number(KLDivergence.Comparison.percentile(sorted, $0.1))) }))),
+      ("same_top", .number(c.sameTopFraction)), ("same_top_stderr", .number(c.sameTopError)),
+      ("mean_delta_p", .number(meanDp)), ("rms_delta_p", .number(c.rmsProbabilityDifference)),
+      ("running_ppl", .array(result.running.map { .number($0) })),
+      ("same_top_per_chunk", .array(c.sameTopFractions(per: result.chunks > 0 ? c.count / result.chunks : 0).map { .number($0) })),
+      ("kld", .array(c.kld.map { .number($0) })),
+    ]
     try writeReport(object)
     if json {
       StandardOutput.write(JSON.object(JSONObject(object)).serialized(pretty: true) + "\n")
@@ -231,20 +231,20 @@ struct PerplexityCommand: ParsableCommand {
     let variance = total.nllSquaredSum / Double(total.tokens) - meanNLL * meanNLL
     let stderr = total.tokens > 1 && variance > 0 ? ppl * (variance / Double(total.tokens - 1)).squareRoot() : .nan
     let object: [(String, JSON)] = [
-        ("method", .string(method)), ("model", .string(options.model)), ("file", .string(file!)),
-        ("n_ctx", .number(maxLength)),
-        ("documents", .number(pages.count)),
-        ("chunks", .number(total.windows)),
-        ("scored_tokens", .number(total.tokens)),
-        ("log_likelihood", .number(total.logLikelihood)),
-        ("words", .number(metrics.words)),
-        ("bytes", .number(metrics.bytes)),
-        ("word_perplexity", .number(metrics.wordPerplexity)),
-        ("byte_perplexity", .number(metrics.bytePerplexity)),
-        ("bits_per_byte", .number(metrics.bitsPerByte)),
-        ("ppl", .number(ppl)),
-        ("ppl_stderr", .number(stderr)),
-      ]
+      ("method", .string(method)), ("model", .string(options.model)), ("file", .string(file!)),
+      ("n_ctx", .number(maxLength)),
+      ("documents", .number(pages.count)),
+      ("chunks", .number(total.windows)),
+      ("scored_tokens", .number(total.tokens)),
+      ("log_likelihood", .number(total.logLikelihood)),
+      ("words", .number(metrics.words)),
+      ("bytes", .number(metrics.bytes)),
+      ("word_perplexity", .number(metrics.wordPerplexity)),
+      ("byte_perplexity", .number(metrics.bytePerplexity)),
+      ("bits_per_byte", .number(metrics.bitsPerByte)),
+      ("ppl", .number(ppl)),
+      ("ppl_stderr", .number(stderr)),
+    ]
     try writeReport(object)
     if json {
       StandardOutput.write(JSON.object(JSONObject(object)).serialized(pretty: true) + "\n")
@@ -264,9 +264,11 @@ struct PerplexityCommand: ParsableCommand {
   /// --report: the run's JSON object drawn as an HTML page.
   func writeReport(_ object: [(String, JSON)]) throws {
     guard let report else { return }
-    let run = try ReportRun(json: .object(JSONObject(object)), label: ReportCommand.label(model: options.model), source: report)
-    try AtomicFile.write(Array(HTMLReport(runs: [run], title: "llamakit perplexity: \(options.model)").render().utf8), to: report)
+    try HTMLReport.write(.object(JSONObject(object)), label: ReportCommand.label(model: options.model), title: "llamakit perplexity: \(options.model)", to: report)
   }
+
+  /// llama-perplexity's running estimate after chunk `k`: "[k]value,".
+  static func estimate(_ k: Int, _ value: Double) -> String { "[\(k)]\(fixed(value, 4))," }
 
   /// `value` with `digits` decimals, as printf's %.Nf.
   static func fixed(_ value: Double, _ digits: Int) -> String { DecimalText.fixed(value, digits) }

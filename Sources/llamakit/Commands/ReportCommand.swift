@@ -23,10 +23,17 @@ struct ReportCommand: ParsableCommand {
         llamakit report f16/results.json q4/results.json -o compare.html
         llamakit perplexity q4.gguf --kl-divergence-base f16.kld --kl-divergence --json > q4-kld.json
         llamakit report q4-kld.json q8-kld.json --label Q4_K_M --label Q8_0 -o kld.html
+        llamakit report --results f16/results.json --results q4/results.json -o compare.html
       """)
 
   @Argument(help: ArgumentHelp("results.json files of `eval` or JSON outputs of `perplexity --json`.", valueName: "results"))
-  var results: [String]
+  var positional: [String] = []
+
+  @Option(name: .customLong("results"), help: ArgumentHelp("A results file too (the same as giving it as an argument; repeatable).", valueName: "file"))
+  var named: [String] = []
+
+  /// The files in the order given: arguments first, then --results.
+  var results: [String] { positional + named }
 
   @Option(name: [.customShort("o"), .long], help: ArgumentHelp("The HTML file to write.", valueName: "file"))
   var output: String
@@ -50,7 +57,7 @@ struct ReportCommand: ParsableCommand {
       let json = try JSON.parse(contentsOf: path)
       runs.append(try ReportRun(json: json, label: label.isEmpty ? Self.label(results: path) : label[i], source: path))
     }
-    try AtomicFile.write(Array(HTMLReport(runs: runs, title: title).render().utf8), to: output)
+    try HTMLReport(runs: runs, title: title).write(to: output)
   }
 
   /// "q4" for q4/results.json, "q4-kld" for q4-kld.json.
