@@ -33,9 +33,12 @@ enum Browser {
     }
   }
 
-  /// Console messages and failed loads Chromium logged for the page.
+  /// Console messages (script errors, refused loads) and failed loads Chromium logged for the
+  /// page; its own background requests fail offline too, but not at a file:// URL.
   static func pageErrors(_ stderr: String) -> [String] {
-    stderr.split(separator: "\n").map(String.init).filter { $0.contains("CONSOLE") || $0.contains("Refused to") || $0.contains("ERR_") }
+    stderr.split(separator: "\n").map(String.init).filter {
+      $0.contains("CONSOLE") || $0.contains("Refused to") || ($0.contains("ERR_") && $0.contains("file://"))
+    }
   }
 }
 
@@ -52,6 +55,11 @@ struct ReportBrowserTests {
     let control = try Browser.run(["--log-net-log=\(folder)/control-net.json", "--dump-dom", "file://\(folder)/control.html"], profile: folder + "/profile-control")
     #expect(control.status == 0, "\(control.stderr)")
     #expect(try Browser.pageRequests(netLog: folder + "/control-net.json") == ["http://example.invalid/x.png"])
+    // And a page with a script error: the console check must see it.
+    try Data("<!DOCTYPE html><html><body><script>undefinedFunction()</script></body></html>".utf8)
+      .write(to: URL(fileURLWithPath: folder + "/broken.html"))
+    let broken = try Browser.run(["--dump-dom", "file://\(folder)/broken.html"], profile: folder + "/profile-broken")
+    #expect(Browser.pageErrors(broken.stderr).contains { $0.contains("undefinedFunction is not defined") }, "\(broken.stderr)")
 
     for name in ["eval", "kl", "all"] {
       let page = "file://\(folder)/\(name).html"
