@@ -11,7 +11,7 @@ struct ProgressLineTests {
   static let commands: [(String, [String])] = [
     ("convert", ["convert", m0 + "/hf", "OUT/m0.gguf", "--type", "q8_0"]),
     ("perplexity", ["perplexity", m0 + "/gguf/m0.Q4_0.gguf", "-f", CLI.fixtures + "/corpora/wiki.test.raw.head", "-c", "128", "--chunks", "12"]),
-    ("arc_easy", ["eval", m0 + "/hf", "--tasks", "arc_easy", "--data", CLI.fixtures + "/benchmarks", "--limit", "20"]),
+    ("eval", ["eval", m0 + "/hf", "--tasks", "arc_easy", "--data", CLI.fixtures + "/benchmarks", "--limit", "20"]),
     ("bench", ["bench", m0 + "/gguf/m0.Q4_0.gguf", "-p", "32", "-n", "8", "-r", "2"]),
   ]
 

@@ -138,21 +138,25 @@ struct EvalRunCommand: ParsableCommand {
     for name in taskNames { resolved += TaskRegistry.resolve(name)! }
     let start = Progress.now()
     var results: [Evaluator.TaskResult] = []
-    for task in resolved {
-      if let chosen, chosen[task.name] == nil { continue }
-      let progress = progressOptions.progress(task.name)
+    // One progress line for the whole run (MMLU is 57 tasks): the task, then its documents.
+    let progress = progressOptions.progress("eval")
+    let evaluated = resolved.filter { chosen == nil || chosen?[$0.name] != nil }
+    for (number, task) in evaluated.enumerated() {
+      progress.restart()
       let taskStart = Progress.now()
       let selection = Evaluator.Selection(limit: limit, indices: chosen?[task.name], shard: shard.flatMap(Self.shard) ?? (0, 1))
-      let result = try evaluator.run(task, data: data, fewshot: numFewshot, selection: selection) { progress.update($0, of: $1, unit: "documents") }
-      progress.finish()
-      progress.detail("\(result.documentCount) documents, \(result.samples.reduce(0) { $0 + $1.requests.count }) requests in \(DecimalText.fixed(Progress.now() - taskStart, 1)) s: "
+      let result = try evaluator.run(task, data: data, fewshot: numFewshot, selection: selection) {
+        progress.update($0, of: $1, unit: "documents", prefix: "task \(number + 1)/\(evaluated.count) \(task.name): ")
+      }
+      progress.detail("\(task.name): \(result.documentCount) documents, \(result.samples.reduce(0) { $0 + $1.requests.count }) requests in \(DecimalText.fixed(Progress.now() - taskStart, 1)) s: "
         + result.metrics.map { "\($0.name) \(DecimalText.short($0.value))" }.joined(separator: ", "))
       let truncated = result.samples.filter(\.truncated).count
       if truncated > 0 {
-        StandardError.write("llamakit: \(task.name): \(truncated) document(s) had requests longer than \(maxLength) tokens, cut from the left as lm-eval does\n")
+        progress.note("llamakit: \(task.name): \(truncated) document(s) had requests longer than \(maxLength) tokens, cut from the left as lm-eval does")
       }
       results.append(result)
     }
+    progress.finish()
     let config: [(String, JSON)] = [
       ("model", .string("llamakit")), ("model_args", .string(options.model)), ("batch_size", .string(batchSize ?? "1")),
       ("limit", limit.map { JSON.number($0) } ?? .null), ("bootstrap_iters", .number(100_000)),

@@ -9,7 +9,7 @@ final class Progress {
   private let enabled: Bool
   private let verbose: Bool
   private var lastDraw = 0.0
-  private let start = Progress.now()
+  private var start = Progress.now()
   private var drawn = false
 
   init(label: String, quiet: Bool = false, verbose: Bool = false) {
@@ -37,18 +37,31 @@ final class Progress {
     draw("\(Int(percent))% \(counted)\(megabytes(done))/\(megabytes(total)) MB, \(Int(rate / 1e6)) MB/s, ETA \(Self.duration(rate > 0 ? Double(total - done) / rate : 0))")
   }
 
-  /// Items done out of total ("12/30 chunks, 3.2 chunks/s, ETA 5 s").
-  func update(_ done: Int, of total: Int, unit: String) {
+  /// Items done out of total ("12/30 chunks, 3.2 chunks/s, ETA 5 s"), after `prefix`.
+  func update(_ done: Int, of total: Int, unit: String, prefix: String = "") {
     guard enabled, let t = due(done == total) else { return }
     let rate = Double(done) / max(t - start, 1e-9)
     let tenths = Int((rate * 10).rounded())
-    draw("\(done)/\(total) \(unit), \(tenths / 10).\(tenths % 10) \(unit)/s, ETA \(Self.duration(rate > 0 ? Double(total - done) / rate : 0))")
+    draw("\(prefix)\(done)/\(total) \(unit), \(tenths / 10).\(tenths % 10) \(unit)/s, ETA \(Self.duration(rate > 0 ? Double(total - done) / rate : 0))")
+  }
+
+  /// Measures the rate (and so the ETA) from now: the next part of the job starts.
+  func restart() {
+    start = Self.now()
+    lastDraw = 0
   }
 
   /// A line of per-step detail, with `--verbose` only; the progress line is redrawn after it.
   func detail(_ text: @autoclosure () -> String) {
     guard verbose else { return }
-    StandardError.write((drawn ? "\r\u{1B}[K" : "") + "\(label): \(text())\n")
+    note("\(label): \(text())")
+  }
+
+  /// A line on stderr (a warning) that does not share a line with the progress line.
+  func note(_ line: String) {
+    StandardError.write((drawn ? "\r\u{1B}[K" : "") + line + "\n")
+    // The line is cleared: the next update draws it again, and finish() owes no newline.
+    drawn = false
     lastDraw = 0
   }
 
