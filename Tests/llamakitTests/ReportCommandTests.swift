@@ -98,6 +98,26 @@ struct ReportCommandTests {
     #expect(ReportRuns.occurrences("<svg", in: all) >= 8)
   }
 
+  @Test("a rolling perplexity run's page charts each document's token perplexity")
+  func rolling() throws {
+    let folder = try CLI.temporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let run = try CLI.run([
+      "perplexity", ReportRuns.m0 + "/hf", "-f", CLI.fixtures + "/corpora/wiki.test.raw.head", "--method", "rolling", "--documents", "wikitext",
+      "--json", "--report", folder + "/rolling.html",
+    ])
+    #expect(run.status == 0, "\(run.stderr)")
+    let object = try CLI.json(run.stdout)
+    let values = object["document_ppl"]?.arrayValue ?? []
+    let documents = values.compactMap(\.doubleValue)
+    // The head of wiki.test.raw holds two articles; the run's token perplexity lies between theirs.
+    let ppl = try #require(object["ppl"]?.doubleValue)
+    #expect(documents.count == 2 && documents.allSatisfy { $0 > 1 } && ppl >= documents.min()! && ppl <= documents.max()!, "\(documents) \(ppl)")
+    let html = try ReportRuns.page(folder + "/rolling.html")
+    #expect(html.contains("token perplexity of each document") && html.contains("<td>perplexity</td><td>word_perplexity <span"))
+    #expect(!html.contains("perplexity after each chunk"))
+  }
+
   @Test("report refuses files that are not results, and wrong --label counts, in one line")
   func errors() throws {
     let folder = try CLI.temporaryFolder()

@@ -120,13 +120,25 @@ public struct HTMLReport {
   static let tableOnly: Set<String> = ["ppl_base", "ppl_ratio", "ln_ppl_ratio", "max_kld", "mean_delta_p", "rms_delta_p"]
 
   private func perplexityCharts() -> String {
-    let plotted = runs.enumerated().filter { !$0.element.runningPerplexity.isEmpty }
-    guard !plotted.isEmpty else { return "" }
-    let series = runs.map { SVGChart.Series(label: $0.label, values: $0.runningPerplexity) }
-    let values = plotted.flatMap(\.element.runningPerplexity).filter { $0 > 0 && $0.isFinite }
-    let spread = (values.max() ?? 1) / max(values.min() ?? 1, 1e-300)
-    return "<h2>Running perplexity</h2>\n<p>The estimate after each chunk, as llama-perplexity prints it ([1]…, [2]…).</p>\n"
-      + SVGChart.lines(title: "perplexity after each chunk", series: series, xAxis: "chunks", axis: "perplexity", logarithmic: spread > 20) + "\n"
+    perplexityLines(
+      \.runningPerplexity, heading: "Running perplexity",
+      explanation: "The estimate after each chunk, as llama-perplexity prints it ([1]…, [2]…).",
+      title: "perplexity after each chunk", xAxis: "chunks")
+      + perplexityLines(
+        \.documentPerplexity, heading: "Perplexity per document",
+        explanation: "Each document's token perplexity in the rolling (lm-eval) method.",
+        title: "token perplexity of each document", xAxis: "documents")
+  }
+
+  /// A section with one line per run of the values at `values` (when some run has two or more),
+  /// on a logarithmic axis when they span more than a factor of 20.
+  private func perplexityLines(_ values: KeyPath<ReportRun, [Double]>, heading: String, explanation: String, title: String, xAxis: String) -> String {
+    guard runs.contains(where: { $0[keyPath: values].count > 1 }) else { return "" }
+    let series = runs.map { SVGChart.Series(label: $0.label, values: $0[keyPath: values]) }
+    let positive = runs.flatMap { $0[keyPath: values] }.filter { $0 > 0 && $0.isFinite }
+    let spread = (positive.max() ?? 1) / max(positive.min() ?? 1, 1e-300)
+    return "<h2>\(heading)</h2>\n<p>\(explanation)</p>\n"
+      + SVGChart.lines(title: title, series: series, xAxis: xAxis, axis: "perplexity", logarithmic: spread > 20) + "\n"
   }
 
   /// Per-token KL in logarithmic bins from 1e-6 (everything smaller in the first) to the

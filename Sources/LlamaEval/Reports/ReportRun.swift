@@ -21,6 +21,8 @@ public struct ReportRun: Sendable {
   public var metrics: [Metric] = []
   /// Perplexity after each chunk (llama-perplexity's `[k]value`).
   public var runningPerplexity: [Double] = []
+  /// Per document of a rolling run: its token perplexity.
+  public var documentPerplexity: [Double] = []
   /// Per scored token: KL divergence of this model from the base.
   public var klDivergence: [Double] = []
   /// Per chunk: the fraction of tokens whose most likely next token is the base's.
@@ -111,6 +113,7 @@ public struct ReportRun: Sendable {
       if let value = object[key], !value.isNull { settings.append((key, value.stringValue ?? value.serialized())) }
     }
     runningPerplexity = try numbers(object, "running_ppl", source: source)
+    documentPerplexity = try numbers(object, "document_ppl", source: source)
     klDivergence = try numbers(object, "kld", source: source)
     sameTopPerChunk = try numbers(object, "same_top_per_chunk", source: source)
   }

@@ -214,6 +214,7 @@ struct PerplexityCommand: ParsableCommand {
     let progress = progressOptions.progress("perplexity")
     var metrics = Wikitext.Metrics()
     var total = RollingLoglikelihood.Score()
+    var documentPerplexity: [Double] = []
     for (index, page) in pages.enumerated() {
       let scored = documents == "wikitext" ? Wikitext.detokenize(page) : page
       // As lm-eval encodes it: with the tokenizer's BOS in front (which the first window then
@@ -222,6 +223,7 @@ struct PerplexityCommand: ParsableCommand {
       let score = try rolling.score(tokens, model: session)
       total.add(score)
       metrics.add(logLikelihood: score.logLikelihood, page: page)
+      documentPerplexity.append(exp(-score.logLikelihood / Double(max(score.tokens, 1))))
       progress.detail("document \(index + 1)/\(pages.count): \(tokens.count) tokens, \(score.windows) windows, log-likelihood \(score.logLikelihood)")
       progress.update(index + 1, of: pages.count, unit: "documents")
     }
@@ -244,6 +246,7 @@ struct PerplexityCommand: ParsableCommand {
       ("bits_per_byte", .number(metrics.bitsPerByte)),
       ("ppl", .number(ppl)),
       ("ppl_stderr", .number(stderr)),
+      ("document_ppl", .array(documentPerplexity.map { .number($0) })),
     ]
     try writeReport(object)
     if json {
